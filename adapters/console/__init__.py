@@ -1,0 +1,1 @@
+"""The local console: a terminal as the built-in local administrator."""

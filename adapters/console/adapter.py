@@ -1,0 +1,84 @@
+"""Read command lines from a terminal or a script, print plain-text replies."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from bot.context import Invocation
+from bot.dispatcher import Dispatcher
+from bot.reply import Reply, Tone
+from bot.runtime import LOCAL_ADMIN, LOCAL_ADMIN_NAME
+
+PROMPT = "jointops> "
+QUIT = {"quit", "exit", "\\q"}
+
+
+def render(reply: Reply) -> str:
+    """A reply as plain text; buttons become the commands they would run."""
+    lines: list[str] = []
+    if reply.tlp:
+        lines.append(f"TLP:{reply.tlp}")
+    if reply.title:
+        lines.append(f"Error: {reply.title}" if reply.tone == Tone.ERROR else reply.title)
+    lines.extend(reply.lines)
+    lines.extend(f"  {field.label}: {field.value}" for field in reply.fields)
+    for item in reply.items:
+        lines.append(f"- {item.text}")
+        if item.buttons:
+            lines.append("    > " + " | ".join(b.command for b in item.buttons))
+    if reply.usage:
+        lines.append(reply.usage)
+    if reply.buttons:
+        lines.append("> " + " | ".join(f"{b.label}: {b.command}" for b in reply.buttons))
+    return "\n".join(lines)
+
+
+class ConsoleAdapter:
+    """One terminal user, the local administrator, in the chat `console`."""
+
+    def __init__(self, dispatcher: Dispatcher, stdin: TextIO, stdout: TextIO) -> None:
+        self.dispatcher = dispatcher
+        self.stdin = stdin
+        self.stdout = stdout
+
+    async def handle(self, line: str) -> str:
+        """Run one command line and return the printed reply."""
+        platform, workspace, user = LOCAL_ADMIN
+        reply = await self.dispatcher.dispatch(
+            Invocation(
+                platform=platform,
+                workspace=workspace,
+                chat_id="console",
+                user_id=user,
+                user_name=LOCAL_ADMIN_NAME,
+                text=line,
+                chat_title="console",
+            )
+        )
+        return render(reply)
+
+    async def run(self, *, interactive: bool) -> None:
+        """Serve until end of input or `quit`; a script gets one reply per line."""
+        if interactive:
+            self._write(
+                "jointops console: you are the local administrator. Type help, or quit to leave.\n"
+            )
+        while True:
+            if interactive:
+                self._write(PROMPT)
+            line = await asyncio.to_thread(self.stdin.readline)
+            if not line:
+                break
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if text.lower() in QUIT:
+                break
+            if not interactive:
+                self._write(f"> {text}\n")
+            self._write(await self.handle(text) + "\n\n")
+
+    def _write(self, text: str) -> None:
+        self.stdout.write(text)
+        self.stdout.flush()

@@ -1,0 +1,1 @@
+"""jointops command layer: registry, parser, dispatcher and the platform-neutral reply."""

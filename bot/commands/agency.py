@@ -1,0 +1,108 @@
+"""agency add, agency list and link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands.base import AGENCY, REGISTRY
+from bot.context import Context
+from bot.i18n import N_
+from bot.registry import Kind, Param
+from bot.reply import Field, Item, Reply
+from operations.agency import service as agency_service
+from operations.channel import service as channel_service
+from operations.enums import Language, Role
+from operations.validation import NAME_MAX
+
+
+@REGISTRY.command(
+    "agency add",
+    AGENCY,
+    Param("Name", Kind.TEXT, max_length=NAME_MAX, help="the agency's full name"),
+    Param("CC", Kind.WORD, flag="country", help="ISO 3166-1 alpha-2 country code, e.g. FR"),
+    Param("TZ", Kind.WORD, flag="tz", help="IANA timezone, e.g. Europe/Paris"),
+    Param(
+        "LANG",
+        Kind.CHOICE,
+        flag="lang",
+        required=False,
+        choices=tuple(Language),
+        help="working language (default en)",
+    ),
+    summary=N_("Register an agency."),
+    roles=(Role.ADMIN,),
+)
+async def agency_add(ctx: Context, args: dict[str, Any]) -> Reply:
+    agency = await agency_service.add_agency(
+        ctx.session,
+        actor=ctx.member,
+        code=args["agency"],
+        name=args["name"],
+        country=args["country"],
+        timezone=args["tz"],
+        language=args["lang"] or Language.EN,
+        now=ctx.now,
+    )
+    _ = ctx._
+    return Reply(
+        title=_("Agency {code} added.", code=agency.code),
+        fields=[
+            Field(_("Name"), agency.name),
+            Field(_("Country"), agency.country),
+            Field(_("Timezone"), agency.timezone),
+            Field(_("Language"), agency.language),
+        ],
+        lines=[_("Next: invite its people with invite {code} --role liaison.", code=agency.code)],
+    )
+
+
+@REGISTRY.command("agency list", summary=N_("List the agencies."))
+async def agency_list(ctx: Context, args: dict[str, Any]) -> Reply:
+    rows = await agency_service.list_agencies(ctx.session)
+    _ = ctx._
+    reply = Reply(title=ctx.tr.ngettext("{count} agency", "{count} agencies", len(rows)))
+    for agency, members, chats in rows:
+        reply.items.append(
+            Item(
+                _(
+                    "{code} — {name} ({country}, {tz}, {lang}): {members} members, {chats} chats",
+                    code=agency.code,
+                    name=agency.name,
+                    country=agency.country,
+                    tz=agency.timezone,
+                    lang=agency.language,
+                    members=members,
+                    chats=chats,
+                )
+            )
+        )
+    if not rows:
+        reply.lines.append(_("No agency yet. An admin adds one with agency add."))
+    return reply
+
+
+@REGISTRY.command(
+    "link",
+    AGENCY,
+    summary=N_("Bind this chat to an agency: it will receive that agency's updates."),
+    roles=(Role.ADMIN, Role.COORDINATOR, Role.LIAISON),
+)
+async def link(ctx: Context, args: dict[str, Any]) -> Reply:
+    inv = ctx.invocation
+    linked = await channel_service.link_channel(
+        ctx.session,
+        actor=ctx.member,
+        agency_code=args["agency"],
+        platform=inv.platform,
+        workspace=inv.workspace,
+        external_id=inv.chat_id,
+        title=inv.chat_title,
+        now=ctx.now,
+    )
+    _ = ctx._
+    reply = Reply(
+        title=_("This chat now receives the updates of {agency}.", agency=linked.agency.code)
+    )
+    if linked.previous_agency_id is not None:
+        reply.lines.append(_("It no longer receives those of its former agency."))
+    return reply

@@ -1,0 +1,163 @@
+"""help, start, whoami, join and invite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands.base import REGISTRY
+from bot.context import Context
+from bot.i18n import N_
+from bot.registry import Command, Kind, Param
+from bot.reply import Field, Item, Reply, Tone
+from operations.enums import Role
+from operations.member import service as member_service
+
+
+def _visible(command: Command, ctx: Context) -> bool:
+    if ctx.actor is None:
+        return command.public
+    return command.roles is None or ctx.actor.role in command.roles
+
+
+@REGISTRY.command(
+    "help",
+    Param("COMMAND", Kind.WORD, required=False),
+    Param("SUB", Kind.WORD, required=False),
+    summary=N_("Show the commands you can use, or how to use one."),
+    public=True,
+)
+async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
+    _ = ctx._
+    name = (args["command"] or "").lower().lstrip("/")
+    if name:
+        commands = ctx.registry.group(name)
+        if args["sub"]:
+            commands = [c for c in commands if c.sub == args["sub"].lower()]
+        if not commands:
+            return Reply(
+                title=_("No command {name}. Type help to see them all.", name=name),
+                tone=Tone.ERROR,
+                private=True,
+            )
+        reply = Reply(
+            title=_("Help: {name}", name=" ".join(filter(None, [name, args["sub"]]))),
+            tone=Tone.INFO,
+            private=True,
+        )
+        for command in commands:
+            reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
+            if len(commands) == 1:
+                reply.lines.extend(f"{p.usage()}: {_(p.help)}" for p in command.params if p.help)
+                if command.roles is not None:
+                    reply.fields.append(Field(_("Who"), ", ".join(sorted(command.roles))))
+        return reply
+    reply = Reply(title=_("jointops commands"), tone=Tone.INFO, private=True)
+    for command in ctx.registry.all():
+        if _visible(command, ctx):
+            reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
+    if ctx.actor is None:
+        reply.lines.append(
+            _("You are not a member yet: ask a coordinator for an invite, then send join CODE.")
+        )
+    reply.lines.append(_("Type help COMMAND for details, e.g. help task."))
+    return reply
+
+
+@REGISTRY.command(
+    "start",
+    Param("CODE", Kind.WORD, required=False),
+    summary=N_("Welcome and help; start CODE redeems an invite."),
+    public=True,
+)
+async def start(ctx: Context, args: dict[str, Any]) -> Reply:
+    if args["code"]:
+        return await join(ctx, args)
+    reply = await help_(ctx, {"command": None, "sub": None})
+    reply.title = ctx._("Welcome to jointops, the bot of joint operations.")
+    return reply
+
+
+@REGISTRY.command(
+    "join",
+    Param("CODE", Kind.WORD, help="the invite code you were given"),
+    summary=N_("Join with an invite code."),
+    public=True,
+)
+async def join(ctx: Context, args: dict[str, Any]) -> Reply:
+    inv = ctx.invocation
+    member, agency = await member_service.redeem_invite(
+        ctx.session,
+        code=args["code"],
+        platform=inv.platform,
+        workspace=inv.workspace,
+        external_id=inv.user_id,
+        display_name=inv.user_name,
+        now=ctx.now,
+    )
+    _ = ctx._
+    return Reply(
+        title=_("Welcome, {name}.", name=member.display_name),
+        lines=[
+            _(
+                "You joined {agency} ({agency_name}) as {role}.",
+                agency=agency.code,
+                agency_name=agency.name,
+                role=_(member.role),
+            )
+        ],
+        fields=[Field(_("Timezone"), agency.timezone)],
+        private=True,
+        tone=Tone.OK,
+    )
+
+
+@REGISTRY.command("whoami", summary=N_("Show your name, agency, role and accounts."))
+async def whoami(ctx: Context, args: dict[str, Any]) -> Reply:
+    actor = ctx.member
+    _ = ctx._
+    identities = await member_service.identities(ctx.session, member_id=actor.member_id)
+    return Reply(
+        title=actor.name,
+        fields=[
+            Field(_("Agency"), actor.agency_code or "—"),
+            Field(_("Role"), _(actor.role)),
+            Field(_("Timezone"), ctx.tz.key),
+            Field(_("Accounts"), ", ".join(f"{i.platform}:{i.display_name}" for i in identities)),
+        ],
+        private=True,
+    )
+
+
+@REGISTRY.command(
+    "invite",
+    Param("AGENCY", Kind.AGENCY, help="the agency the newcomer will belong to"),
+    Param(
+        "ROLE",
+        Kind.CHOICE,
+        flag="role",
+        choices=tuple(Role),
+        help="coordinators may invite liaisons and observers",
+    ),
+    summary=N_("Make a one-time invite code (valid 72 hours)."),
+    roles=(Role.ADMIN, Role.COORDINATOR),
+)
+async def invite(ctx: Context, args: dict[str, Any]) -> Reply:
+    issued = await member_service.create_invite(
+        ctx.session,
+        actor=ctx.member,
+        agency_code=args["agency"],
+        role=Role(args["role"]),
+        now=ctx.now,
+    )
+    _ = ctx._
+    return Reply(
+        title=_(
+            "Invite for a {role} of {agency}", role=_(issued.invite.role), agency=issued.agency.code
+        ),
+        lines=[
+            _("The newcomer sends this to the bot, once, within 72 hours:"),
+            f"join {issued.code}",
+        ],
+        fields=[Field(_("Expires"), ctx.when(issued.invite.expires_at))],
+        private=True,
+    )

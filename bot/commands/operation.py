@@ -1,0 +1,181 @@
+"""op new, list, show, join, start, suspend, resume and close."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands.base import AGENCY, OPERATION, REGISTRY, RUNNERS, TLP_FLAG
+from bot.context import Context
+from bot.i18n import N_
+from bot.registry import Kind, Param
+from bot.reply import Button, Field, Item, Reply
+from operations.enums import TLP, OperationStatus, ParticipationRole
+from operations.operation import service as operation_service
+from operations.validation import NAME_MAX
+
+
+@REGISTRY.command(
+    "op new",
+    OPERATION,
+    Param("Name", Kind.TEXT, max_length=NAME_MAX, help="the operation's name"),
+    Param("AGENCY", Kind.AGENCY, flag="lead", required=False, help="lead agency (default: yours)"),
+    Param("WHEN", Kind.WHEN, flag="ends", required=False, help="planned end"),
+    TLP_FLAG,
+    summary=N_("Create an operation (planned until started)."),
+    roles=RUNNERS,
+)
+async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
+    operation = await operation_service.create_operation(
+        ctx.session,
+        actor=ctx.member,
+        code=args["code"],
+        name=args["name"],
+        lead_code=args["lead"],
+        ends_at=args["ends"],
+        tlp=TLP(args["tlp"]) if args["tlp"] else TLP.AMBER,
+        now=ctx.now,
+    )
+    _ = ctx._
+    code = operation.code
+    return Reply(
+        title=_("Operation {code} created.", code=code),
+        tlp=operation.tlp,
+        fields=[
+            Field(_("Name"), operation.name),
+            Field(_("Lead"), operation.lead_agency.code),
+            Field(_("Status"), _(operation.status)),
+            Field(_("Ends"), ctx.when(operation.ends_at)),
+        ],
+        lines=[
+            _('Next: op join {code} AGENCY, then task add {code} "title" --to AGENCY.', code=code)
+        ],
+        buttons=[Button(_("Start"), f"op start {code}"), Button(_("Show"), f"op show {code}")],
+    )
+
+
+@REGISTRY.command(
+    "op list",
+    Param("all", Kind.SWITCH, flag="all", required=False, help="include closed operations"),
+    summary=N_("List the operations you can see."),
+)
+async def op_list(ctx: Context, args: dict[str, Any]) -> Reply:
+    rows = await operation_service.list_operations(
+        ctx.session, actor=ctx.member, include_closed=args["all"]
+    )
+    _ = ctx._
+    reply = Reply(title=ctx.tr.ngettext("{count} operation", "{count} operations", len(rows)))
+    for op, agencies, open_tasks in rows:
+        reply.items.append(
+            Item(
+                _(
+                    "{code} — {name} [{status}], lead {lead}, {agencies} agencies, {open} open tasks",
+                    code=op.code,
+                    name=op.name,
+                    status=_(op.status),
+                    lead=op.lead_agency.code,
+                    agencies=agencies,
+                    open=open_tasks,
+                ),
+                buttons=[Button(_("Summary"), f"summary {op.code}")],
+            )
+        )
+    if not rows:
+        reply.lines.append(_("No operation to show."))
+    return reply
+
+
+@REGISTRY.command("op show", OPERATION, summary=N_("Show an operation and its agencies."))
+async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
+    op = await operation_service.get_operation(ctx.session, actor=ctx.member, code=args["code"])
+    participants = await operation_service.participants(ctx.session, operation=op)
+    _ = ctx._
+    reply = Reply(
+        title=f"{op.code} — {op.name}",
+        tlp=op.tlp,
+        fields=[
+            Field(_("Status"), _(op.status)),
+            Field(_("Lead"), f"{op.lead_agency.code} ({op.lead_agency.name})"),
+            Field(_("Started"), ctx.when(op.starts_at)),
+            Field(_("Ends"), ctx.when(op.ends_at)),
+        ],
+    )
+    for p in participants:
+        reply.items.append(Item(f"{p.agency.code} — {p.agency.name} ({_(p.role)})"))
+    reply.buttons.append(Button(_("Summary"), f"summary {op.code}"))
+    reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
+    return reply
+
+
+@REGISTRY.command(
+    "op join",
+    OPERATION,
+    AGENCY,
+    Param(
+        "ROLE",
+        Kind.CHOICE,
+        flag="role",
+        required=False,
+        choices=(ParticipationRole.PARTICIPANT, ParticipationRole.OBSERVER),
+    ),
+    summary=N_("Add an agency to an operation."),
+    roles=RUNNERS,
+)
+async def op_join(ctx: Context, args: dict[str, Any]) -> Reply:
+    op, participation = await operation_service.add_participant(
+        ctx.session,
+        actor=ctx.member,
+        code=args["code"],
+        agency_code=args["agency"],
+        role=ParticipationRole(args["role"] or ParticipationRole.PARTICIPANT),
+        now=ctx.now,
+    )
+    return Reply(
+        title=ctx._(
+            "{agency} joined {code} as {role}.",
+            agency=participation.agency.code,
+            code=op.code,
+            role=ctx._(participation.role),
+        )
+    )
+
+
+async def _change(ctx: Context, code: str, action: str) -> Reply:
+    op, before = await operation_service.change_status(
+        ctx.session, actor=ctx.member, code=code, action=action, now=ctx.now
+    )
+    _ = ctx._
+    reply = Reply(
+        title=_(
+            "Operation {code}: {before} → {after}.",
+            code=op.code,
+            before=_(before),
+            after=_(op.status),
+        )
+    )
+    if op.status == OperationStatus.ACTIVE:
+        reply.buttons.append(Button(_("Summary"), f"summary {op.code}"))
+    return reply
+
+
+@REGISTRY.command("op start", OPERATION, summary=N_("Start a planned operation."), roles=RUNNERS)
+async def op_start(ctx: Context, args: dict[str, Any]) -> Reply:
+    return await _change(ctx, args["code"], "start")
+
+
+@REGISTRY.command(
+    "op suspend", OPERATION, summary=N_("Suspend an active operation."), roles=RUNNERS
+)
+async def op_suspend(ctx: Context, args: dict[str, Any]) -> Reply:
+    return await _change(ctx, args["code"], "suspend")
+
+
+@REGISTRY.command(
+    "op resume", OPERATION, summary=N_("Resume a suspended operation."), roles=RUNNERS
+)
+async def op_resume(ctx: Context, args: dict[str, Any]) -> Reply:
+    return await _change(ctx, args["code"], "resume")
+
+
+@REGISTRY.command("op close", OPERATION, summary=N_("Close an operation for good."), roles=RUNNERS)
+async def op_close(ctx: Context, args: dict[str, Any]) -> Reply:
+    return await _change(ctx, args["code"], "close")

@@ -1,0 +1,40 @@
+"""status: record a situation report on an operation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.commands.base import OPERATION, REGISTRY, RUNNERS, TLP_FLAG
+from bot.context import Context
+from bot.i18n import N_
+from bot.registry import Kind, Param
+from bot.reply import Button, Reply
+from operations.enums import TLP
+from operations.status import service as status_service
+from operations.status.service import STATUS_TEXT_MAX
+
+
+@REGISTRY.command(
+    "status",
+    OPERATION,
+    Param("text", Kind.TEXT, max_length=STATUS_TEXT_MAX, help="the update"),
+    TLP_FLAG,
+    summary=N_("Post a status update on an operation."),
+    roles=RUNNERS,
+)
+async def status(ctx: Context, args: dict[str, Any]) -> Reply:
+    operation, update = await status_service.post_status(
+        ctx.session,
+        actor=ctx.member,
+        code=args["code"],
+        text=args["text"],
+        tlp=TLP(args["tlp"]) if args["tlp"] else None,
+        now=ctx.now,
+    )
+    _ = ctx._
+    return Reply(
+        title=_("Status update recorded on {code}.", code=operation.code),
+        tlp=update.tlp,
+        lines=[update.text],
+        buttons=[Button(_("Summary"), f"summary {operation.code}")],
+    )

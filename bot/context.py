@@ -1,0 +1,58 @@
+"""What a command handler receives: who asks, from where, when, and in which language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import when
+from bot.i18n import Translator
+from bot.registry import Registry
+from operations.actor import Actor
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A command as an adapter received it, platform details reduced to ids and text."""
+
+    platform: str
+    workspace: str
+    chat_id: str
+    user_id: str
+    user_name: str
+    text: str
+    chat_title: str | None = None
+    private_chat: bool = True
+    via_button: bool = False
+
+
+@dataclass(slots=True)
+class Context:
+    """Handed to every command handler; `actor` is None only for public commands."""
+
+    session: AsyncSession
+    invocation: Invocation
+    actor: Actor | None
+    now: datetime
+    tz: ZoneInfo
+    tr: Translator
+    registry: Registry
+
+    def _(self, message: str, /, **values: Any) -> str:
+        """Translate a message for the caller."""
+        return self.tr.gettext(message, **values)
+
+    def when(self, moment: datetime | None) -> str:
+        """A moment in the caller's timezone, or a dash."""
+        return when.format_when(moment, self.tz) if moment else "—"
+
+    @property
+    def member(self) -> Actor:
+        """The calling member (handlers of member-only commands)."""
+        if self.actor is None:
+            raise RuntimeError("a member-only command ran without a member")
+        return self.actor

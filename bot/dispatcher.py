@@ -1,0 +1,157 @@
+"""From an invocation to a reply: identity, permission, arguments, one transaction, errors."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import when
+from bot.binding import bind
+from bot.clock import Clock, SystemClock
+from bot.context import Context, Invocation
+from bot.errors import error_reply
+from bot.i18n import Translator
+from bot.parser import Token, UsageError, tokenize
+from bot.registry import Command, Registry
+from bot.reply import Reply, Tone
+from operations.actor import Actor
+from operations.agency.models import Agency
+from operations.errors import DomainError, NotPermitted
+from operations.member import service as member_service
+from operations.member.models import Member
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """Timezone and language for readers who have neither of their own."""
+
+    timezone: str = "UTC"
+    language: str = "en"
+
+
+class Dispatcher:
+    """Runs commands from every adapter through the same path."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        registry: Registry,
+        *,
+        clock: Clock | None = None,
+        defaults: Defaults | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.registry = registry
+        self.clock = clock or SystemClock()
+        self.defaults = defaults or Defaults()
+
+    async def dispatch(self, invocation: Invocation) -> Reply:
+        """Answer one command; never raises, never shows an internal error's text."""
+        try:
+            return await self._dispatch(invocation)
+        except Exception:
+            ref = secrets.token_hex(3)
+            log.exception("command failed (ref %s) on %s", ref, invocation.platform)
+            tr = Translator(self.defaults.language)
+            return Reply(
+                title=tr.gettext("Something went wrong (ref {ref}).", ref=ref),
+                tone=Tone.ERROR,
+                private=True,
+            )
+
+    async def _dispatch(self, invocation: Invocation) -> Reply:
+        tr = Translator(self.defaults.language)
+        command: Command | None = None
+        try:
+            tokens = tokenize(invocation.text)
+            command, rest = self.registry.resolve(tokens)
+        except UsageError as error:
+            return error_reply(error, tr, None)
+        async with self.sessions() as session:
+            try:
+                async with session.begin():
+                    return await self._run(session, invocation, command, rest)
+            except (DomainError, UsageError) as error:
+                # the transaction was rolled back: nothing of the command remains
+                tr = await self._translator_after_error(session, invocation)
+                return error_reply(error, tr, command.usage())
+
+    async def _run(
+        self, session: AsyncSession, invocation: Invocation, command: Command, rest: list[Token]
+    ) -> Reply:
+        now = self.clock.now()
+        resolved = await member_service.resolve(
+            session,
+            platform=invocation.platform,
+            workspace=invocation.workspace,
+            external_id=invocation.user_id,
+        )
+        actor, member, agency = resolved if resolved else (None, None, None)
+        tr, tz = self._locale(member, agency)
+        if actor is None and not command.public:
+            return Reply(
+                title=tr.gettext("You are not a member of jointops yet."),
+                lines=[
+                    tr.gettext(
+                        "Ask a coordinator for an invite, then send: join CODE. Type help to see more."
+                    )
+                ],
+                tone=Tone.ERROR,
+                private=True,
+            )
+        if actor is not None:
+            self._check_role(command, actor)
+        args = bind(command, rest, now=now, tz=tz)
+        context = Context(
+            session=session,
+            invocation=invocation,
+            actor=actor,
+            now=now,
+            tz=tz,
+            tr=tr,
+            registry=self.registry,
+        )
+        reply = await command.handler(context, args)
+        reply.rtl = tr.rtl
+        return reply
+
+    @staticmethod
+    def _check_role(command: Command, actor: Actor) -> None:
+        if command.roles is not None and actor.role not in command.roles:
+            order = ("admin", "coordinator", "supervisor", "liaison", "observer")
+            roles = tuple(r for r in order if r in command.roles)
+            raise NotPermitted(command.path, roles=roles)
+
+    def _locale(self, member: Member | None, agency: Agency | None) -> tuple[Translator, ZoneInfo]:
+        language = (
+            (member.language if member else None)
+            or (agency.language if agency else None)
+            or self.defaults.language
+        )
+        zone = (
+            (member.timezone if member else None)
+            or (agency.timezone if agency else None)
+            or self.defaults.timezone
+        )
+        return Translator(str(language)), when.load_timezone(zone)
+
+    async def _translator_after_error(
+        self, session: AsyncSession, invocation: Invocation
+    ) -> Translator:
+        resolved = await member_service.resolve(
+            session,
+            platform=invocation.platform,
+            workspace=invocation.workspace,
+            external_id=invocation.user_id,
+        )
+        return (
+            self._locale(resolved[1], resolved[2])[0]
+            if resolved
+            else Translator(self.defaults.language)
+        )

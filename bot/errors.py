@@ -1,0 +1,134 @@
+"""The one table from error type to user message. Only the dispatcher uses it."""
+
+from __future__ import annotations
+
+from bot.i18n import N_, Translator
+from bot.parser import UsageError
+from bot.reply import Reply, Tone
+from operations.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+)
+
+KIND_NAMES = {
+    "agency": N_("agency"),
+    "operation": N_("operation"),
+    "task": N_("task"),
+    "invite": N_("invite code"),
+    "channel": N_("chat"),
+    "participation": N_("participation"),
+    "identity": N_("account"),
+}
+
+ROLE_NAMES = {
+    "admin": N_("admin"),
+    "coordinator": N_("coordinator"),
+    "supervisor": N_("supervisor"),
+    "liaison": N_("liaison"),
+    "observer": N_("observer"),
+}
+
+CONFLICTS = {
+    ("agency", "exists"): N_("Agency {key} already exists."),
+    ("operation", "exists"): N_("Operation {key} already exists."),
+    ("participation", "exists"): N_("{key} already takes part (agency@operation)."),
+    ("channel", "already_linked"): N_("This chat is already linked to {key}."),
+    ("invite", "used"): N_("Invite code {key} has already been used."),
+    ("identity", "already_member"): N_("You have already joined; send whoami to see your role."),
+}
+
+INVALID = {
+    ("agency_code", "format"): N_(
+        "{value} is not an agency code: use 2 to 16 letters, digits or dashes."
+    ),
+    ("operation_code", "format"): N_(
+        "{value} is not an operation code: use 2 to 24 letters, digits or dashes."
+    ),
+    ("country", "unknown"): N_(
+        "{value} is not a country code: use ISO 3166-1 alpha-2, such as FR, AR or SG."
+    ),
+    ("timezone", "unknown"): N_(
+        "{value} is not a timezone: use an IANA name such as Europe/Paris or Asia/Singapore."
+    ),
+    ("language", "unknown"): N_("{value} is not a working language: use en, fr, es or ar."),
+    ("lead", "required"): N_("You belong to no agency: say which agency leads with --lead."),
+    ("ends", "past"): N_("The end time must be in the future."),
+    ("due", "past"): N_("The due time must be in the future."),
+    ("assignee", "not_participating"): N_(
+        "{agency} does not take part in {operation}; add it first with op join {operation} {agency}."
+    ),
+    ("assignee", "unchanged"): N_("The task is already assigned to {agency}."),
+    ("role", "lead_is_set"): N_("An operation has one lead, set when it is created."),
+    ("invite_code", "format"): N_("That is not an invite code (it looks like ABCD-EFGH-JKLM)."),
+    ("invite_code", "expired"): N_("That invite code has expired; ask for a new one."),
+}
+
+TEXT_PROBLEMS = {
+    "empty": N_("The {field} is empty."),
+    "too_long": N_("The {field} is too long: {length} characters, at most {max}."),
+    "control_character": N_("The {field} contains a control character ({codepoint})."),
+}
+
+FIELD_NAMES = {
+    "title": N_("title"),
+    "text": N_("text"),
+    "name": N_("name"),
+    "reason": N_("reason"),
+    "details": N_("details"),
+    "objective": N_("objective"),
+}
+
+
+def _roles(tr: Translator, roles: tuple[str, ...]) -> str:
+    return ", ".join(tr.gettext(ROLE_NAMES.get(r, r)) for r in roles)
+
+
+def describe(error: DomainError | UsageError, tr: Translator) -> str:
+    """The one-line reason shown to the user."""
+    _ = tr.gettext
+    if isinstance(error, UsageError):
+        return _(error.message, **error.values)
+    if isinstance(error, NotFound):
+        if error.kind == "invite":
+            return _("No such invite code: {key}.", key=error.key)
+        return _("No {kind} {key}.", kind=_(KIND_NAMES.get(error.kind, error.kind)), key=error.key)
+    if isinstance(error, NotPermitted):
+        if error.reason == "other_agency":
+            return _("You can do {action} only for your own agency.", action=error.action)
+        return _(
+            "{action} needs the role {roles}.", action=error.action, roles=_roles(tr, error.roles)
+        )
+    if isinstance(error, InvalidTransition):
+        return _(
+            "{kind} {key} is {current}; it cannot become {target}.",
+            kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
+            key=error.key,
+            current=error.current.replace("_", " "),
+            target=error.target.replace("_", " "),
+        )
+    if isinstance(error, Conflict):
+        message = CONFLICTS.get((error.kind, error.reason), N_("{key} already exists."))
+        return _(message, key=error.key)
+    if isinstance(error, Invalid):
+        if error.reason in TEXT_PROBLEMS:
+            field = _(FIELD_NAMES.get(error.field, error.field))
+            return _(TEXT_PROBLEMS[error.reason], field=field, **error.detail)
+        known = INVALID.get((error.field, error.reason))
+        if known is None:
+            return _("Invalid {field}.", field=error.field)
+        return _(known, **error.detail)
+    return _("That cannot be done.")
+
+
+def error_reply(error: DomainError | UsageError, tr: Translator, usage: str | None) -> Reply:
+    """A refusal: one line saying what was wrong, and the usage of the command."""
+    return Reply(
+        title=describe(error, tr),
+        tone=Tone.ERROR,
+        usage=tr.gettext("Usage: {usage}", usage=usage) if usage else None,
+        private=True,
+    )

@@ -1,0 +1,52 @@
+"""The one translation function. Every user-facing string goes through `Translator.gettext`.
+
+Catalogs live in `bot/locale/<lang>/LC_MESSAGES/jointops.po` (Babel tooling: `make messages`).
+English is the source language; a missing catalog falls back to it.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations, Translations
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+DOMAIN = "jointops"
+RTL_LANGUAGES = frozenset({"ar"})
+
+
+@cache
+def _catalog(language: str) -> _gettext.NullTranslations:
+    loaded = Translations.load(str(LOCALE_DIR), [language], DOMAIN)
+    return loaded if isinstance(loaded, Translations) else NullTranslations()
+
+
+class Translator:
+    """Translates and formats messages for one reader's language."""
+
+    def __init__(self, language: str = "en") -> None:
+        self.language = language
+        self._catalog = _catalog(language)
+
+    @property
+    def rtl(self) -> bool:
+        """Whether the language is written right to left."""
+        return self.language in RTL_LANGUAGES
+
+    def gettext(self, message: str, /, **values: Any) -> str:
+        """The message in the reader's language, with `{name}` placeholders filled."""
+        text = self._catalog.gettext(message)
+        return text.format(**values) if values else text
+
+    def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
+        """Singular or plural form for `count` (available as `{count}`)."""
+        text = self._catalog.ngettext(singular, plural, count)
+        return text.format(count=count, **values)
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction without translating it now."""
+    return message

@@ -1,0 +1,80 @@
+"""Split a command line into tokens: words, "quoted groups" and --flags."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from bot.i18n import N_
+
+# typographic quotes phones insert, mapped to their closing partner
+_QUOTES = {
+    '"': '"',
+    "'": "'",
+    "\u201c": "\u201d",
+    "\u201e": "\u201d",
+    "\u2018": "\u2019",
+    "\u00ab": "\u00bb",
+    "\u201d": "\u201d",
+}
+_BIDI_OVERRIDES = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+MAX_LINE = 8000
+
+
+class UsageError(Exception):
+    """The command line cannot be read; `message` is a msgid, `values` fill it."""
+
+    def __init__(self, message: str, **values: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.values = values
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    quoted: bool = False
+
+    @property
+    def is_flag(self) -> bool:
+        return not self.quoted and self.text.startswith("--") and len(self.text) > 2
+
+
+def check_characters(line: str) -> None:
+    """Refuse control characters (other than newline and tab) and bidi overrides."""
+    if len(line) > MAX_LINE:
+        raise UsageError(
+            N_("The message is too long ({length} characters, at most {max})."),
+            length=str(len(line)),
+            max=str(MAX_LINE),
+        )
+    for ch in line:
+        if ch in _BIDI_OVERRIDES or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):
+            raise UsageError(
+                N_("The message contains a control character (U+{codepoint})."),
+                codepoint=f"{ord(ch):04X}",
+            )
+
+
+def tokenize(line: str) -> list[Token]:
+    """Split on whitespace; a quote at the start of a word groups words until its partner."""
+    check_characters(line)
+    tokens: list[Token] = []
+    i, n = 0, len(line)
+    while i < n:
+        if line[i].isspace():
+            i += 1
+            continue
+        closing = _QUOTES.get(line[i])
+        if closing is not None:
+            end = line.find(closing, i + 1)
+            if end < 0:
+                raise UsageError(N_("A quote is not closed: {text}"), text=line[i : i + 30])
+            tokens.append(Token(line[i + 1 : end], quoted=True))
+            i = end + 1
+            continue
+        start = i
+        while i < n and not line[i].isspace():
+            i += 1
+        tokens.append(Token(line[start:i]))
+    return tokens

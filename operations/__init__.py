@@ -1,0 +1,1 @@
+"""jointops domain: operations, tasks, agencies and members. Knows nothing of chat."""

@@ -1,0 +1,30 @@
+"""SQL of agencies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations.agency.models import Agency
+from operations.channel.models import Channel
+from operations.member.models import Member
+
+
+async def by_code(session: AsyncSession, code: str) -> Agency | None:
+    return await session.scalar(select(Agency).where(Agency.code == code))
+
+
+async def by_codes(session: AsyncSession, codes: Sequence[str]) -> list[Agency]:
+    return list(await session.scalars(select(Agency).where(Agency.code.in_(codes))))
+
+
+async def list_with_counts(session: AsyncSession) -> list[tuple[Agency, int, int]]:
+    """Every agency with its number of members and linked chats, by code."""
+    members = select(func.count(Member.id)).where(Member.agency_id == Agency.id).scalar_subquery()
+    channels = (
+        select(func.count(Channel.id)).where(Channel.agency_id == Agency.id).scalar_subquery()
+    )
+    rows = await session.execute(select(Agency, members, channels).order_by(Agency.code))
+    return [(agency, n_members, n_channels) for agency, n_members, n_channels in rows.tuples()]

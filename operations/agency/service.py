@@ -1,0 +1,65 @@
+"""Register and look up agencies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations import validation
+from operations.actor import Actor
+from operations.agency import queries
+from operations.agency.models import Agency
+from operations.audit import service as audit
+from operations.enums import Language, Role
+from operations.errors import Conflict, NotFound, NotPermitted
+
+
+async def add_agency(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    country: str,
+    timezone: str,
+    language: str = Language.EN,
+    now: datetime,
+) -> Agency:
+    """Register a new agency (admins only)."""
+    if actor.role != Role.ADMIN:
+        raise NotPermitted("agency add", roles=(Role.ADMIN,))
+    agency = Agency(
+        code=validation.agency_code(code),
+        name=validation.text("name", name, max_length=validation.NAME_MAX),
+        country=validation.country(country),
+        timezone=validation.timezone(timezone),
+        language=validation.language(language),
+        created_at=now,
+    )
+    if await queries.by_code(session, agency.code) is not None:
+        raise Conflict("agency", agency.code)
+    session.add(agency)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="agency.add",
+        subject=f"agency:{agency.code}",
+        now=now,
+        details={"name": agency.name, "country": agency.country, "timezone": agency.timezone},
+    )
+    return agency
+
+
+async def get_agency(session: AsyncSession, *, code: str) -> Agency:
+    """The agency with this code, or NotFound."""
+    agency = await queries.by_code(session, code.strip().upper())
+    if agency is None:
+        raise NotFound("agency", code.strip().upper())
+    return agency
+
+
+async def list_agencies(session: AsyncSession) -> list[tuple[Agency, int, int]]:
+    """Every agency with its member and chat counts."""
+    return await queries.list_with_counts(session)

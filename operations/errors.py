@@ -1,0 +1,59 @@
+"""Typed domain errors. They carry data, never chat text; the bot layer words them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose."""
+
+
+class NotFound(DomainError):
+    """No such thing, or the caller may not know it exists (need-to-know)."""
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(kind, key)
+        self.kind = kind
+        self.key = key
+
+
+class NotPermitted(DomainError):
+    """The caller's role or agency does not allow the action."""
+
+    def __init__(self, action: str, *, roles: Iterable[str] = (), reason: str = "role") -> None:
+        super().__init__(action, reason)
+        self.action = action
+        self.roles = tuple(roles)
+        self.reason = reason
+
+
+class InvalidTransition(DomainError):
+    """The thing is in a state from which the requested change is not allowed."""
+
+    def __init__(self, kind: str, key: str, *, current: str, target: str) -> None:
+        super().__init__(kind, key, current, target)
+        self.kind = kind
+        self.key = key
+        self.current = current
+        self.target = target
+
+
+class Conflict(DomainError):
+    """The change collides with something that already exists or was already done."""
+
+    def __init__(self, kind: str, key: str, *, reason: str = "exists") -> None:
+        super().__init__(kind, key, reason)
+        self.kind = kind
+        self.key = key
+        self.reason = reason
+
+
+class Invalid(DomainError):
+    """A value the domain does not accept; `reason` is a machine key, `detail` the data."""
+
+    def __init__(self, field: str, reason: str, **detail: str) -> None:
+        super().__init__(field, reason, detail)
+        self.field = field
+        self.reason = reason
+        self.detail = detail

@@ -1,0 +1,41 @@
+"""SQL of members, identities and invites."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations.agency.models import Agency
+from operations.member.models import Identity, Invite, Member
+
+
+async def member_by_identity(
+    session: AsyncSession, *, platform: str, workspace: str, external_id: str
+) -> tuple[Member, Agency | None] | None:
+    """The member behind a chat account, with their agency."""
+    row = (
+        await session.execute(
+            select(Member, Agency)
+            .join(Identity, Identity.member_id == Member.id)
+            .outerjoin(Agency, Agency.id == Member.agency_id)
+            .where(
+                Identity.platform == platform,
+                Identity.workspace == workspace,
+                Identity.external_id == external_id,
+            )
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def identities_of(session: AsyncSession, member_id: int) -> list[Identity]:
+    rows = await session.scalars(
+        select(Identity).where(Identity.member_id == member_id).order_by(Identity.id)
+    )
+    return list(rows)
+
+
+async def invite_by_hash(session: AsyncSession, code_hash: str) -> Invite | None:
+    return await session.scalar(
+        select(Invite).where(Invite.code_hash == code_hash).with_for_update()
+    )

@@ -1,0 +1,196 @@
+"""Identities, invites and the members they make."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations import validation
+from operations.actor import Actor
+from operations.agency import service as agency_service
+from operations.agency.models import Agency
+from operations.audit import service as audit
+from operations.enums import Role
+from operations.errors import Conflict, Invalid, NotFound, NotPermitted
+from operations.member import queries
+from operations.member.models import Identity, Invite, Member
+
+INVITE_TTL = timedelta(hours=72)
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_COORDINATOR_INVITES = (Role.LIAISON, Role.OBSERVER)
+
+
+def _actor(member: Member, agency: Agency | None, platform: str) -> Actor:
+    return Actor(
+        member_id=member.id,
+        name=member.display_name,
+        role=member.role,
+        agency_id=agency.id if agency else None,
+        agency_code=agency.code if agency else None,
+        platform=platform,
+    )
+
+
+async def resolve(
+    session: AsyncSession, *, platform: str, workspace: str, external_id: str
+) -> tuple[Actor, Member, Agency | None] | None:
+    """The actor behind a chat account, or None for a stranger."""
+    found = await queries.member_by_identity(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    )
+    if found is None:
+        return None
+    member, agency = found
+    return _actor(member, agency, platform), member, agency
+
+
+async def ensure_admin(
+    session: AsyncSession,
+    *,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+) -> Member:
+    """Make this chat account an administrator, creating the member on first use."""
+    found = await queries.member_by_identity(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    )
+    if found is not None:
+        return found[0]
+    member = Member(display_name=display_name, agency_id=None, role=Role.ADMIN, created_at=now)
+    session.add(member)
+    await session.flush()
+    session.add(
+        Identity(
+            platform=platform,
+            workspace=workspace,
+            external_id=external_id,
+            display_name=display_name,
+            member_id=member.id,
+            created_at=now,
+        )
+    )
+    await audit.record(
+        session,
+        actor=None,
+        platform=platform,
+        action="member.bootstrap_admin",
+        subject=f"member:{member.id}",
+        now=now,
+        details={"name": display_name},
+    )
+    return member
+
+
+def normalise_code(code: str) -> str:
+    """Invite codes are read case-insensitively, ignoring dashes and spaces."""
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    """The clear code (shown once, never stored) and the stored invite."""
+
+    code: str
+    invite: Invite
+    agency: Agency
+
+
+async def create_invite(
+    session: AsyncSession, *, actor: Actor, agency_code: str, role: Role, now: datetime
+) -> IssuedInvite:
+    """Issue a one-time code that enrols its redeemer in an agency with a role."""
+    if actor.role == Role.COORDINATOR:
+        if role not in _COORDINATOR_INVITES:
+            raise NotPermitted(f"invite {role}", roles=(Role.ADMIN,))
+    elif actor.role != Role.ADMIN:
+        raise NotPermitted("invite", roles=(Role.ADMIN, Role.COORDINATOR))
+    agency = await agency_service.get_agency(session, code=agency_code)
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    invite = Invite(
+        code_hash=_hash(code),
+        agency_id=agency.id,
+        role=role,
+        created_by_id=actor.member_id,
+        created_at=now,
+        expires_at=now + INVITE_TTL,
+    )
+    session.add(invite)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="invite.create",
+        subject=f"invite:{invite.id}",
+        now=now,
+        details={"agency": agency.code, "role": str(role)},
+    )
+    return IssuedInvite(code=code, invite=invite, agency=agency)
+
+
+async def redeem_invite(
+    session: AsyncSession,
+    *,
+    code: str,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+) -> tuple[Member, Agency]:
+    """Bind a new chat account to a new member as the invite says; each code works once."""
+    if await queries.member_by_identity(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    ):
+        raise Conflict("identity", external_id, reason="already_member")
+    if len(normalise_code(code)) != 12:
+        raise Invalid("invite_code", "format")
+    invite = await queries.invite_by_hash(session, _hash(code))
+    if invite is None:
+        raise NotFound("invite", code.upper())
+    if invite.used_at is not None:
+        raise Conflict("invite", code.upper(), reason="used")
+    if invite.expires_at <= now:
+        raise Invalid("invite_code", "expired", expired_at=invite.expires_at.isoformat())
+    agency = await session.get_one(Agency, invite.agency_id)
+    name = validation.text("name", display_name, max_length=validation.NAME_MAX)
+    member = Member(display_name=name, agency_id=agency.id, role=invite.role, created_at=now)
+    session.add(member)
+    await session.flush()
+    session.add(
+        Identity(
+            platform=platform,
+            workspace=workspace,
+            external_id=external_id,
+            display_name=name,
+            member_id=member.id,
+            created_at=now,
+        )
+    )
+    invite.used_at, invite.used_by_id = now, member.id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=_actor(member, agency, platform),
+        action="invite.redeem",
+        subject=f"invite:{invite.id}",
+        now=now,
+        details={"member": member.id, "agency": agency.code, "role": str(member.role)},
+    )
+    return member, agency
+
+
+async def identities(session: AsyncSession, *, member_id: int) -> list[Identity]:
+    """The chat accounts of a member."""
+    return await queries.identities_of(session, member_id)

@@ -1,0 +1,25 @@
+"""Every model, imported once so that the metadata is complete (migrations, tests)."""
+
+from operations.agency.models import Agency
+from operations.audit.models import AuditEvent, AuditHead
+from operations.channel.models import Channel
+from operations.db import Base
+from operations.member.models import Identity, Invite, Member
+from operations.operation.models import Operation, Participation
+from operations.status.models import StatusUpdate
+from operations.task.models import Task
+
+__all__ = [
+    "Agency",
+    "AuditEvent",
+    "AuditHead",
+    "Base",
+    "Channel",
+    "Identity",
+    "Invite",
+    "Member",
+    "Operation",
+    "Participation",
+    "StatusUpdate",
+    "Task",
+]

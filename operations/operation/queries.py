@@ -1,0 +1,76 @@
+"""SQL of operations and participations."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from operations import access
+from operations.actor import Actor
+from operations.agency.models import Agency
+from operations.enums import OPEN_TASK_STATUSES, OperationStatus
+from operations.operation.models import Operation, Participation
+from operations.task.models import Task
+
+
+async def by_code(session: AsyncSession, code: str) -> Operation | None:
+    return await session.scalar(select(Operation).where(Operation.code == code))
+
+
+async def visible_by_code(
+    session: AsyncSession, actor: Actor, code: str, *, lock: bool = False
+) -> Operation | None:
+    """The operation if it exists and the actor may know of it, with its lead agency."""
+    stmt = (
+        select(Operation)
+        .options(joinedload(Operation.lead_agency))
+        .where(Operation.code == code, access.visible_operations(actor))
+    )
+    if lock:
+        stmt = stmt.with_for_update(of=Operation)
+    return await session.scalar(stmt)
+
+
+async def participations(session: AsyncSession, operation_id: int) -> list[Participation]:
+    rows = await session.scalars(
+        select(Participation)
+        .options(joinedload(Participation.agency))
+        .join(Agency, Agency.id == Participation.agency_id)
+        .where(Participation.operation_id == operation_id)
+        .order_by(Participation.role, Agency.code)
+    )
+    return list(rows)
+
+
+async def participation(
+    session: AsyncSession, operation_id: int, agency_id: int
+) -> Participation | None:
+    return await session.scalar(
+        select(Participation).where(
+            Participation.operation_id == operation_id, Participation.agency_id == agency_id
+        )
+    )
+
+
+async def list_visible(
+    session: AsyncSession, actor: Actor, *, statuses: tuple[OperationStatus, ...]
+) -> list[tuple[Operation, int, int]]:
+    """Visible operations in these states with their agency and open-task counts."""
+    agencies = (
+        select(func.count(Participation.id))
+        .where(Participation.operation_id == Operation.id)
+        .scalar_subquery()
+    )
+    open_tasks = (
+        select(func.count(Task.id))
+        .where(Task.operation_id == Operation.id, Task.status.in_(OPEN_TASK_STATUSES))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Operation, agencies, open_tasks)
+        .options(joinedload(Operation.lead_agency))
+        .where(Operation.status.in_(statuses), access.visible_operations(actor))
+        .order_by(Operation.code)
+    )
+    return [(op, n_agencies, n_open) for op, n_agencies, n_open in rows.tuples()]

@@ -1,0 +1,191 @@
+"""Create operations, bring agencies in, move them through their life."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations import access, validation
+from operations.actor import Actor
+from operations.agency import service as agency_service
+from operations.audit import service as audit
+from operations.enums import TLP, OperationStatus, ParticipationRole
+from operations.errors import Conflict, Invalid, InvalidTransition, NotFound
+from operations.operation import queries
+from operations.operation.models import Operation, Participation
+
+# action -> (statuses it applies to, resulting status)
+ACTIONS: dict[str, tuple[tuple[OperationStatus, ...], OperationStatus]] = {
+    "start": ((OperationStatus.PLANNED,), OperationStatus.ACTIVE),
+    "suspend": ((OperationStatus.ACTIVE,), OperationStatus.SUSPENDED),
+    "resume": ((OperationStatus.SUSPENDED,), OperationStatus.ACTIVE),
+    "close": (
+        (OperationStatus.PLANNED, OperationStatus.ACTIVE, OperationStatus.SUSPENDED),
+        OperationStatus.CLOSED,
+    ),
+}
+LIVE = (OperationStatus.PLANNED, OperationStatus.ACTIVE, OperationStatus.SUSPENDED)
+
+
+async def get_operation(
+    session: AsyncSession, *, actor: Actor, code: str, lock: bool = False
+) -> Operation:
+    """The operation if the actor may know of it; otherwise NotFound, as if it did not exist."""
+    op_code = code.strip().upper()
+    operation = await queries.visible_by_code(session, actor, op_code, lock=lock)
+    if operation is None:
+        raise NotFound("operation", op_code)
+    return operation
+
+
+def require_live(operation: Operation, action: str) -> None:
+    """Closed operations accept no more changes."""
+    if operation.status == OperationStatus.CLOSED:
+        raise InvalidTransition(
+            "operation", operation.code, current=operation.status, target=action
+        )
+
+
+async def create_operation(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    lead_code: str | None = None,
+    ends_at: datetime | None = None,
+    tlp: TLP = TLP.AMBER,
+    objective: str | None = None,
+    now: datetime,
+) -> Operation:
+    """Open a planned operation led by an agency (the creator's own by default)."""
+    access.require_runs(actor, "op new")
+    op_code = validation.operation_code(code)
+    clean_name = validation.text("name", name, max_length=validation.NAME_MAX)
+    if lead_code is None and actor.agency_code is None:
+        raise Invalid("lead", "required")
+    lead = await agency_service.get_agency(session, code=lead_code or str(actor.agency_code))
+    if ends_at is not None and ends_at <= now:
+        raise Invalid("ends", "past")
+    if await queries.by_code(session, op_code) is not None:
+        raise Conflict("operation", op_code)
+    operation = Operation(
+        code=op_code,
+        name=clean_name,
+        objective=validation.text("objective", objective, max_length=3000, multiline=True)
+        if objective
+        else None,
+        status=OperationStatus.PLANNED,
+        lead_agency_id=lead.id,
+        ends_at=ends_at,
+        tlp=tlp,
+        next_task_number=1,
+        created_by_id=actor.member_id,
+        created_at=now,
+    )
+    session.add(operation)
+    await session.flush()
+    session.add(
+        Participation(
+            operation_id=operation.id,
+            agency_id=lead.id,
+            role=ParticipationRole.LEAD,
+            created_at=now,
+        )
+    )
+    if actor.agency_id is not None and actor.agency_id != lead.id:
+        session.add(
+            Participation(
+                operation_id=operation.id,
+                agency_id=actor.agency_id,
+                role=ParticipationRole.PARTICIPANT,
+                created_at=now,
+            )
+        )
+    await session.flush()
+    operation.lead_agency = lead
+    await audit.record(
+        session,
+        actor=actor,
+        action="operation.create",
+        subject=f"operation:{op_code}",
+        now=now,
+        details={"name": clean_name, "lead": lead.code, "tlp": str(tlp)},
+    )
+    return operation
+
+
+async def list_operations(
+    session: AsyncSession, *, actor: Actor, include_closed: bool = False
+) -> list[tuple[Operation, int, int]]:
+    """Visible operations with their agency and open-task counts."""
+    statuses = (*LIVE, OperationStatus.CLOSED) if include_closed else LIVE
+    return await queries.list_visible(session, actor, statuses=statuses)
+
+
+async def participants(session: AsyncSession, *, operation: Operation) -> list[Participation]:
+    """The agencies in an operation (lead first), with their agency loaded."""
+    return await queries.participations(session, operation.id)
+
+
+async def add_participant(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    agency_code: str,
+    role: ParticipationRole = ParticipationRole.PARTICIPANT,
+    now: datetime,
+) -> tuple[Operation, Participation]:
+    """Bring an agency into an operation."""
+    access.require_runs(actor, "op join")
+    operation = await get_operation(session, actor=actor, code=code)
+    require_live(operation, "join")
+    agency = await agency_service.get_agency(session, code=agency_code)
+    if role == ParticipationRole.LEAD:
+        raise Invalid("role", "lead_is_set")
+    if await queries.participation(session, operation.id, agency.id) is not None:
+        raise Conflict("participation", f"{agency.code}@{operation.code}")
+    participation = Participation(
+        operation_id=operation.id, agency_id=agency.id, role=role, created_at=now
+    )
+    session.add(participation)
+    await session.flush()
+    participation.agency = agency
+    await audit.record(
+        session,
+        actor=actor,
+        action="operation.join",
+        subject=f"operation:{operation.code}",
+        now=now,
+        details={"agency": agency.code, "role": str(role)},
+    )
+    return operation, participation
+
+
+async def change_status(
+    session: AsyncSession, *, actor: Actor, code: str, action: str, now: datetime
+) -> tuple[Operation, OperationStatus]:
+    """Start, suspend, resume or close an operation; returns it and its former status."""
+    access.require_runs(actor, f"op {action}")
+    operation = await get_operation(session, actor=actor, code=code, lock=True)
+    current = operation.status
+    sources, target = ACTIONS[action]
+    if current not in sources:
+        raise InvalidTransition("operation", operation.code, current=current, target=target)
+    operation.status = target
+    if target == OperationStatus.ACTIVE and operation.starts_at is None:
+        operation.starts_at = now
+    if target == OperationStatus.CLOSED:
+        operation.ends_at = now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"operation.{action}",
+        subject=f"operation:{operation.code}",
+        now=now,
+        details={"from": str(current), "to": str(target)},
+    )
+    return operation, current

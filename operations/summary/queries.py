@@ -1,0 +1,89 @@
+"""Aggregate SQL behind summaries: one grouped query per figure, never one per row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations import access
+from operations.actor import Actor
+from operations.agency.models import Agency
+from operations.enums import OPEN_TASK_STATUSES, OperationStatus, ParticipationRole, TaskStatus
+from operations.operation.models import Operation, Participation
+from operations.status.models import StatusUpdate
+from operations.task.models import Task
+
+COUNTED = (*TaskStatus, "overdue")
+
+
+def _counts(now: datetime) -> list[object]:
+    columns: list[object] = [
+        func.coalesce(func.sum(case((Task.status == status, 1), else_=0)), 0).label(status)
+        for status in TaskStatus
+    ]
+    overdue = and_(Task.status.in_(OPEN_TASK_STATUSES), Task.due_at < now)
+    columns.append(func.coalesce(func.sum(case((overdue, 1), else_=0)), 0).label("overdue"))
+    return columns
+
+
+async def per_agency_counts(
+    session: AsyncSession, operation_id: int, *, now: datetime
+) -> list[tuple[str, str, ParticipationRole, dict[str, int]]]:
+    """Each participating agency (code, name, role) with its task counts by status and overdue."""
+    stmt = (
+        select(Agency.code, Agency.name, Participation.role, *_counts(now))
+        .select_from(Participation)
+        .join(Agency, Agency.id == Participation.agency_id)
+        .outerjoin(
+            Task,
+            and_(Task.operation_id == operation_id, Task.assignee_agency_id == Agency.id),
+        )
+        .where(Participation.operation_id == operation_id)
+        .group_by(Agency.code, Agency.name, Participation.role)
+        .order_by(Participation.role, Agency.code)
+    )
+    result = []
+    for row in (await session.execute(stmt)).all():
+        values: tuple[int, ...] = tuple(row[3:])
+        counts = {str(n): int(v) for n, v in zip(COUNTED, values, strict=True)}
+        result.append((row[0], row[1], ParticipationRole(row[2]), counts))
+    return result
+
+
+async def operations_overview(
+    session: AsyncSession, actor: Actor, *, now: datetime
+) -> list[tuple[Operation, int, dict[str, int], datetime | None]]:
+    """Visible active operations with agency count, task counts and last update time."""
+    agencies = (
+        select(func.count(Participation.id))
+        .where(Participation.operation_id == Operation.id)
+        .scalar_subquery()
+    )
+    last_update = (
+        select(func.max(StatusUpdate.created_at))
+        .where(StatusUpdate.operation_id == Operation.id)
+        .scalar_subquery()
+    )
+    task_counts = (
+        select(Task.operation_id.label("operation_id"), *_counts(now))
+        .group_by(Task.operation_id)
+        .subquery()
+    )
+    stmt = (
+        select(
+            Operation,
+            agencies,
+            last_update,
+            *(task_counts.c[name] for name in COUNTED),
+        )
+        .outerjoin(task_counts, task_counts.c.operation_id == Operation.id)
+        .where(Operation.status == OperationStatus.ACTIVE, access.visible_operations(actor))
+        .order_by(Operation.code)
+    )
+    result = []
+    for row in (await session.execute(stmt)).all():
+        counts = {name: int(value or 0) for name, value in zip(COUNTED, row[3:], strict=True)}
+        result.append((row[0], int(row[1]), counts, row[2]))
+    return result

@@ -1,0 +1,249 @@
+"""Add tasks, move them through their states, reassign and reschedule them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations import access, validation
+from operations.actor import Actor
+from operations.agency import service as agency_service
+from operations.agency.models import Agency
+from operations.audit import service as audit
+from operations.enums import TLP, Priority, Role, TaskStatus
+from operations.errors import Invalid, InvalidTransition, NotFound, NotPermitted
+from operations.operation import queries as operation_queries
+from operations.operation import service as operation_service
+from operations.operation.models import Operation
+from operations.task import queries
+from operations.task.models import TEXT_MAX, TITLE_MAX, Task
+
+
+class TaskAction(StrEnum):
+    START = "start"
+    DONE = "done"
+    BLOCK = "block"
+    REOPEN = "reopen"
+    CANCEL = "cancel"
+
+
+# action -> (statuses it applies to, resulting status)
+TRANSITIONS: dict[TaskAction, tuple[tuple[TaskStatus, ...], TaskStatus]] = {
+    TaskAction.START: ((TaskStatus.OPEN, TaskStatus.BLOCKED), TaskStatus.IN_PROGRESS),
+    TaskAction.DONE: (
+        (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED),
+        TaskStatus.DONE,
+    ),
+    TaskAction.BLOCK: ((TaskStatus.OPEN, TaskStatus.IN_PROGRESS), TaskStatus.BLOCKED),
+    TaskAction.REOPEN: ((TaskStatus.DONE, TaskStatus.CANCELLED), TaskStatus.OPEN),
+    TaskAction.CANCEL: (
+        (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED),
+        TaskStatus.CANCELLED,
+    ),
+}
+
+
+async def _participating_agency(
+    session: AsyncSession, operation: Operation, agency_code: str
+) -> Agency:
+    agency = await agency_service.get_agency(session, code=agency_code)
+    if await operation_queries.participation(session, operation.id, agency.id) is None:
+        raise Invalid("assignee", "not_participating", agency=agency.code, operation=operation.code)
+    return agency
+
+
+def _future(field: str, when: datetime | None, now: datetime) -> datetime | None:
+    if when is not None and when <= now:
+        raise Invalid(field, "past")
+    return when
+
+
+async def add_task(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    title: str,
+    assignee_code: str,
+    due_at: datetime | None = None,
+    priority: Priority = Priority.NORMAL,
+    tlp: TLP | None = None,
+    details: str | None = None,
+    now: datetime,
+) -> Task:
+    """Add a task to an operation, assigned to one of its agencies, numbered in sequence."""
+    access.require_runs(actor, "task add")
+    clean_title = validation.text("title", title, max_length=TITLE_MAX)
+    clean_details = (
+        validation.text("details", details, max_length=TEXT_MAX, multiline=True)
+        if details
+        else None
+    )
+    operation = await operation_service.get_operation(session, actor=actor, code=code, lock=True)
+    operation_service.require_live(operation, "task add")
+    agency = await _participating_agency(session, operation, assignee_code)
+    task = Task(
+        operation_id=operation.id,
+        number=operation.next_task_number,
+        title=clean_title,
+        details=clean_details,
+        assignee_agency_id=agency.id,
+        status=TaskStatus.OPEN,
+        priority=priority,
+        due_at=_future("due", due_at, now),
+        tlp=tlp or operation.tlp,
+        created_by_id=actor.member_id,
+        created_at=now,
+        updated_at=now,
+    )
+    operation.next_task_number += 1
+    session.add(task)
+    await session.flush()
+    task.operation, task.assignee_agency = operation, agency
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.add",
+        subject=f"task:{task.ref}",
+        now=now,
+        details={"title": clean_title, "to": agency.code, "due": due_at, "priority": priority},
+    )
+    return task
+
+
+async def get_task(
+    session: AsyncSession, *, actor: Actor, code: str, number: int, lock: bool = False
+) -> Task:
+    """A task of a visible operation, or NotFound."""
+    operation = await operation_service.get_operation(session, actor=actor, code=code)
+    task = await queries.by_number(session, operation.id, number, lock=lock)
+    if task is None:
+        raise NotFound("task", f"{operation.code}#{number}")
+    return task
+
+
+async def list_tasks(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    agency_code: str | None = None,
+    overdue: bool = False,
+    mine: bool = False,
+    now: datetime,
+) -> tuple[Operation, list[Task]]:
+    """Tasks of a visible operation, optionally only one agency's, overdue ones, or mine."""
+    operation = await operation_service.get_operation(session, actor=actor, code=code)
+    agency_id = None
+    if agency_code is not None:
+        agency_id = (await agency_service.get_agency(session, code=agency_code)).id
+    tasks = await queries.list_for_operation(
+        session,
+        operation.id,
+        agency_id=agency_id,
+        overdue_at=now if overdue else None,
+        mine=(actor.agency_id, actor.member_id) if mine else None,
+    )
+    return operation, tasks
+
+
+async def _writable_task(
+    session: AsyncSession, actor: Actor, code: str, number: int, action: str
+) -> Task:
+    task = await get_task(session, actor=actor, code=code, number=number, lock=True)
+    access.require_updates_task(actor, action, assignee_agency_id=task.assignee_agency_id)
+    operation_service.require_live(task.operation, action)
+    return task
+
+
+async def transition_task(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    number: int,
+    action: TaskAction,
+    reason: str | None = None,
+    now: datetime,
+) -> tuple[Task, TaskStatus]:
+    """Apply start/done/block/reopen/cancel; returns the task and its former status."""
+    if action == TaskAction.CANCEL and actor.role not in (Role.ADMIN, Role.COORDINATOR):
+        raise NotPermitted("task cancel", roles=(Role.ADMIN, Role.COORDINATOR))
+    clean_reason = (
+        validation.text("reason", reason or "", max_length=TEXT_MAX)
+        if action == TaskAction.BLOCK
+        else None
+    )
+    task = await _writable_task(session, actor, code, number, f"task {action}")
+    sources, target = TRANSITIONS[action]
+    current = task.status
+    if current not in sources:
+        raise InvalidTransition("task", task.ref, current=current, target=target)
+    task.status, task.blocked_reason, task.updated_at = target, clean_reason, now
+    await session.flush()
+    details: dict[str, object] = {"from": str(current), "to": str(target)}
+    if clean_reason:
+        details["reason"] = clean_reason
+    await audit.record(
+        session,
+        actor=actor,
+        action=f"task.{action}",
+        subject=f"task:{task.ref}",
+        now=now,
+        details=details,
+    )
+    return task, current
+
+
+async def assign_task(
+    session: AsyncSession, *, actor: Actor, code: str, number: int, agency_code: str, now: datetime
+) -> tuple[Task, Agency]:
+    """Give a task to another participating agency; returns the task and its former assignee."""
+    access.require_runs(actor, "task assign")
+    task = await _writable_task(session, actor, code, number, "task assign")
+    agency = await _participating_agency(session, task.operation, agency_code)
+    previous = task.assignee_agency
+    if agency.id == previous.id:
+        raise Invalid("assignee", "unchanged", agency=agency.code)
+    task.assignee_agency_id, task.assignee_member_id, task.updated_at = agency.id, None, now
+    await session.flush()
+    task.assignee_agency = agency
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.assign",
+        subject=f"task:{task.ref}",
+        now=now,
+        details={"from": previous.code, "to": agency.code},
+    )
+    return task, previous
+
+
+async def reschedule_task(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    number: int,
+    due_at: datetime,
+    now: datetime,
+) -> tuple[Task, datetime | None]:
+    """Set a task's due time; returns the task and its former due time."""
+    access.require_runs(actor, "task due")
+    task = await _writable_task(session, actor, code, number, "task due")
+    if task.status not in TRANSITIONS[TaskAction.CANCEL][0]:
+        raise InvalidTransition("task", task.ref, current=task.status, target="due")
+    previous = task.due_at
+    task.due_at, task.updated_at = _future("due", due_at, now), now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.due",
+        subject=f"task:{task.ref}",
+        now=now,
+        details={"from": previous, "to": due_at},
+    )
+    return task, previous

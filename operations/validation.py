@@ -1,0 +1,87 @@
+"""Checks on values entering the domain; each failure is an `Invalid` carrying data."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import zoneinfo
+from functools import cache
+
+from babel import Locale
+
+from operations.enums import Language
+from operations.errors import Invalid
+
+AGENCY_CODE = re.compile(r"[A-Z0-9-]{2,16}")
+OPERATION_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,23}")
+NAME_MAX = 120
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+_BIDI_OVERRIDES = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+
+
+def agency_code(value: str) -> str:
+    """An agency code, upper-cased: 2-16 of A-Z, 0-9 and '-'."""
+    code = value.strip().upper()
+    if not AGENCY_CODE.fullmatch(code):
+        raise Invalid("agency_code", "format", value=value)
+    return code
+
+
+def operation_code(value: str) -> str:
+    """An operation code, upper-cased: 2-24 of A-Z, 0-9 and '-', not starting with '-'."""
+    code = value.strip().upper()
+    if not OPERATION_CODE.fullmatch(code):
+        raise Invalid("operation_code", "format", value=value)
+    return code
+
+
+@cache
+def countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes known to CLDR."""
+    names = [str(code) for code in Locale("en").territories]
+    return frozenset(c for c in names if len(c) == 2 and c.isalpha() and c not in _NOT_COUNTRIES)
+
+
+def country(value: str) -> str:
+    code = value.strip().upper()
+    if code not in countries():
+        raise Invalid("country", "unknown", value=value)
+    return code
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def timezone(value: str) -> str:
+    """An IANA timezone name, with its canonical capitalisation."""
+    name = value.strip()
+    if name in _timezones():
+        return name
+    by_lower = {tz.lower(): tz for tz in _timezones()}
+    if name.lower() in by_lower:
+        return by_lower[name.lower()]
+    raise Invalid("timezone", "unknown", value=value)
+
+
+def language(value: str) -> Language:
+    try:
+        return Language(value.strip().lower())
+    except ValueError:
+        raise Invalid("language", "unknown", value=value) from None
+
+
+def text(field: str, value: str, *, max_length: int, multiline: bool = False) -> str:
+    """Free text: trimmed, not empty, within length, without control or bidi-override characters."""
+    cleaned = value.strip()
+    if not cleaned:
+        raise Invalid(field, "empty")
+    if len(cleaned) > max_length:
+        raise Invalid(field, "too_long", max=str(max_length), length=str(len(cleaned)))
+    for ch in cleaned:
+        if ch in _BIDI_OVERRIDES or (
+            unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t")
+        ):
+            raise Invalid(field, "control_character", codepoint=f"U+{ord(ch):04X}")
+    return cleaned

@@ -1,0 +1,396 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from bot.when import (
+    WhenError,
+    format_duration,
+    format_when,
+    is_valid_timezone,
+    load_timezone,
+    parse_duration,
+    parse_when,
+)
+
+PARIS = ZoneInfo("Europe/Paris")
+BUENOS_AIRES = ZoneInfo("America/Argentina/Buenos_Aires")
+SINGAPORE = ZoneInfo("Asia/Singapore")
+NEW_YORK = ZoneInfo("America/New_York")
+ZONES = [
+    PARIS,
+    BUENOS_AIRES,
+    SINGAPORE,
+    NEW_YORK,
+    ZoneInfo("Australia/Lord_Howe"),  # 30-minute DST shift
+    ZoneInfo("Asia/Kolkata"),
+    ZoneInfo("UTC"),
+]
+
+# Friday 2026-11-27 10:00 in Paris (CET, UTC+1) == 09:00 UTC.
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=PARIS)
+
+
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def when(text: str, now: datetime = NOW, tz: ZoneInfo = PARIS) -> datetime:
+    result = parse_when(text, now=now, tz=tz)
+    assert result.tzinfo is UTC
+    return result
+
+
+# --- ISO 8601 ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01T18:00Z", utc(2026, 12, 1, 18, 0)),
+        ("2026-12-01t18:00z", utc(2026, 12, 1, 18, 0)),
+        ("2026-12-01T18:00:00+01:00", utc(2026, 12, 1, 17, 0)),
+        ("2026-12-01 18:00+05:30", utc(2026, 12, 1, 12, 30)),
+        ("2026-12-01 18:00 -0300", utc(2026, 12, 1, 21, 0)),
+        ("2026-12-01T18:00:30.250Z", datetime(2026, 12, 1, 18, 0, 30, 250000, tzinfo=UTC)),
+    ],
+)
+def test_iso_with_offset_ignores_tz(text: str, expected: datetime) -> None:
+    for tz in (PARIS, SINGAPORE, BUENOS_AIRES):
+        assert when(text, tz=tz) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-12-01T18:00", utc(2026, 12, 1, 17, 0)),
+        ("2026-12-01 18:00", utc(2026, 12, 1, 17, 0)),
+        ("  2026-12-01   18:00 ", utc(2026, 12, 1, 17, 0)),
+        ("2026-12-01 18:00:45", utc(2026, 12, 1, 17, 0, 45)),
+        ("2026-12-01", utc(2026, 11, 30, 23, 0)),  # date alone = 00:00 local
+        ("2026-07-01 18:00", utc(2026, 7, 1, 16, 0)),  # CEST
+        ("2026-7-1 8:05", utc(2026, 7, 1, 6, 5)),
+    ],
+)
+def test_iso_without_offset_is_local(text: str, expected: datetime) -> None:
+    assert when(text) == expected
+
+
+# --- relative ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("in 90m", timedelta(minutes=90)),
+        ("in 2h", timedelta(hours=2)),
+        ("IN 3d", timedelta(days=3)),
+        ("in 1w", timedelta(weeks=1)),
+        ("in 1h30m", timedelta(minutes=90)),
+        ("in 2 hours", timedelta(hours=2)),
+        ("in 45 minutes", timedelta(minutes=45)),
+        ("in 1 day", timedelta(days=1)),
+    ],
+)
+def test_relative(text: str, delta: timedelta) -> None:
+    assert when(text) == utc(2026, 11, 27, 9, 0) + delta
+
+
+def test_relative_is_elapsed_time_across_dst() -> None:
+    # Saturday before spring-forward: 'in 1d' is 24 real hours, i.e. 13:00 CEST next day.
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=PARIS)
+    result = when("in 1d", now=now)
+    assert result == utc(2026, 3, 29, 11, 0)
+    assert format_when(result, PARIS) == "2026-03-29 13:00 CEST"
+
+
+def test_relative_bad_duration() -> None:
+    with pytest.raises(WhenError, match="duration must be positive"):
+        when("in 0m")
+    with pytest.raises(WhenError, match="unknown duration"):
+        when("in soon")
+
+
+# --- today / tomorrow / clock / weekday -------------------------------------------------------
+
+
+def test_today_and_tomorrow() -> None:
+    assert when("today 18:00") == utc(2026, 11, 27, 17, 0)
+    assert when("Today 8:30") == utc(2026, 11, 27, 7, 30)  # past moments are not rejected
+    assert when("tomorrow 09:00") == utc(2026, 11, 28, 8, 0)
+    assert when("TOMORROW") == utc(2026, 11, 28, 8, 0)
+
+
+def test_today_alone_needs_a_time() -> None:
+    with pytest.raises(WhenError) as info:
+        when("today")
+    assert info.value.reason == "give a time, e.g. today 18:00"
+    assert str(info.value) == info.value.reason
+
+
+def test_clock_alone_is_next_occurrence() -> None:
+    assert when("18:00") == utc(2026, 11, 27, 17, 0)  # still ahead today
+    assert when("9:15") == utc(2026, 11, 28, 8, 15)  # already passed -> tomorrow
+    assert when("10:00") == utc(2026, 11, 28, 9, 0)  # exactly now -> tomorrow
+
+
+def test_weekdays() -> None:
+    # NOW is a Friday.
+    assert when("monday 09:00") == utc(2026, 11, 30, 8, 0)
+    assert when("mon") == utc(2026, 11, 30, 8, 0)
+    assert when("fri 17:30") == utc(2026, 12, 4, 16, 30)  # never today
+    assert when("Saturday 7:00") == utc(2026, 11, 28, 6, 0)
+    assert when("thurs") == utc(2026, 12, 3, 8, 0)
+
+
+def test_day_word_uses_local_date_not_utc_date() -> None:
+    # 23:30 UTC on Nov 27 is already Nov 28 in Singapore.
+    now = utc(2026, 11, 27, 23, 30)
+    assert when("today 18:00", now=now, tz=SINGAPORE) == utc(2026, 11, 28, 10, 0)
+    assert when("tomorrow", now=now, tz=SINGAPORE) == utc(2026, 11, 29, 1, 0)
+
+
+# --- DST in Europe/Paris ----------------------------------------------------------------------
+
+
+def test_tomorrow_across_spring_forward() -> None:
+    now = datetime(2026, 3, 28, 10, 0, tzinfo=PARIS)  # CET, clocks go forward tonight
+    result = when("tomorrow 09:00", now=now)
+    assert result == utc(2026, 3, 29, 7, 0)  # 09:00 CEST, only 23h later
+    assert format_when(result, PARIS) == "2026-03-29 09:00 CEST"
+
+
+def test_tomorrow_across_fall_back() -> None:
+    now = datetime(2026, 10, 24, 10, 0, tzinfo=PARIS)  # CEST, clocks go back tonight
+    result = when("tomorrow 09:00", now=now)
+    assert result == utc(2026, 10, 25, 8, 0)  # 09:00 CET, 25h later
+    assert format_when(result, PARIS) == "2026-10-25 09:00 CET"
+
+
+def test_spring_forward_gap_is_an_error() -> None:
+    with pytest.raises(WhenError) as info:
+        when("2026-03-29 02:30")
+    assert info.value.reason == (
+        "no such local time in Europe/Paris: 2026-03-29 02:30 (clock change)"
+    )
+    with pytest.raises(WhenError, match="clock change"):
+        when("tomorrow 02:30", now=datetime(2026, 3, 28, 12, 0, tzinfo=PARIS))
+    with pytest.raises(WhenError, match="clock change"):  # 02:30 still ahead on the clock
+        when("02:30", now=datetime(2026, 3, 29, 1, 0, tzinfo=PARIS))
+    # Once the clock has passed 02:30, '02:30' simply means tomorrow.
+    assert when("02:30", now=datetime(2026, 3, 29, 3, 10, tzinfo=PARIS)) == utc(2026, 3, 30, 0, 30)
+
+
+def test_fall_back_overlap_takes_first_occurrence() -> None:
+    assert when("2026-10-25 02:30") == utc(2026, 10, 25, 0, 30)  # 02:30 CEST
+    # Clock alone during the repeated hour: the second 02:30 is the next occurrence.
+    now = datetime(2026, 10, 25, 2, 45, tzinfo=PARIS)  # first pass, CEST
+    assert when("02:30", now=now) == utc(2026, 10, 25, 1, 30)  # 02:30 CET
+
+
+# --- other zones ------------------------------------------------------------------------------
+
+
+def test_buenos_aires() -> None:
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=BUENOS_AIRES)
+    assert when("tomorrow 09:00", now=now, tz=BUENOS_AIRES) == utc(2026, 11, 28, 12, 0)
+    assert when("2026-07-01 18:00", now=now, tz=BUENOS_AIRES) == utc(2026, 7, 1, 21, 0)
+    assert format_when(utc(2026, 7, 1, 21, 0), BUENOS_AIRES) == "2026-07-01 18:00 -03"
+
+
+def test_singapore() -> None:
+    assert when("2026-12-01 18:00", tz=SINGAPORE) == utc(2026, 12, 1, 10, 0)
+    assert when("18:00", tz=SINGAPORE) == utc(2026, 11, 27, 10, 0)  # NOW is 17:00 there
+    assert when("16:00", tz=SINGAPORE) == utc(2026, 11, 28, 8, 0)
+    assert format_when(utc(2026, 12, 1, 10, 0), SINGAPORE) == "2026-12-01 18:00 +08"
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("2026-02-30", "no such date: 2026-02-30"),
+        ("2026-02-30 10:00", "no such date: 2026-02-30"),
+        ("2026-13-01", "no such date: 2026-13-01"),
+        ("25:00", "no such time: 25:00"),
+        ("12:60", "no such time: 12:60"),
+        ("tomorrow 24:00", "no such time: 24:00"),
+        ("2026-12-01 25:00", "no such time: 25:00"),
+        ("2026-12-01 18:00+25:00", "no such UTC offset: +25:00"),
+        ("1999-12-31 18:00", "year out of range: 1999 (use 2000..2100)"),
+        ("2101-01-01", "year out of range: 2101 (use 2000..2100)"),
+    ],
+)
+def test_impossible_values(text: str, reason: str) -> None:
+    with pytest.raises(WhenError) as info:
+        when(text)
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["next friday", "garbage", "", "   ", "in", "friday noon", "tomorrow 9", "18h00", "20261201"],
+)
+def test_garbage(text: str) -> None:
+    with pytest.raises(WhenError) as info:
+        when(text)
+    assert "try 2026-12-01 18:00, in 2h, tomorrow 09:00" in info.value.reason
+
+
+def test_unknown_format_reason_quotes_input() -> None:
+    with pytest.raises(WhenError) as info:
+        when("  next   friday ")
+    assert info.value.reason.startswith('unknown time format "next friday"')
+
+
+def test_naive_now_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="aware"):
+        parse_when("in 2h", now=datetime(2026, 1, 1), tz=PARIS)
+
+
+# --- durations --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("90m", timedelta(minutes=90)),
+        ("2h", timedelta(hours=2)),
+        ("3d", timedelta(days=3)),
+        ("1w", timedelta(weeks=1)),
+        ("1h30m", timedelta(minutes=90)),
+        ("1h 30m", timedelta(minutes=90)),
+        ("45 min", timedelta(minutes=45)),
+        ("2 Hours", timedelta(hours=2)),
+        ("1 hr 5 mins", timedelta(minutes=65)),
+        ("2 weeks 1 day", timedelta(days=15)),
+        ("1 minute", timedelta(minutes=1)),
+        ("365d", timedelta(days=365)),
+        ("52w 1d", timedelta(days=365)),
+    ],
+)
+def test_parse_duration(text: str, delta: timedelta) -> None:
+    assert parse_duration(text) == delta
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("0m", "duration must be positive"),
+        ("0h 0m", "duration must be positive"),
+        ("366d", "duration too long: at most 365 days"),
+        ("53w", "duration too long: at most 365 days"),
+        ("99999999999999999999999999m", "duration too long: at most 365 days"),
+        ("-5m", 'unknown duration "-5m" (try 90m, 2h, 1h30m, 3d)'),
+        ("", 'unknown duration "" (try 90m, 2h, 1h30m, 3d)'),
+        ("90", 'unknown duration "90" (try 90m, 2h, 1h30m, 3d)'),
+        ("5 fortnights", 'unknown duration "5 fortnights" (try 90m, 2h, 1h30m, 3d)'),
+        ("1.5h", 'unknown duration "1.5h" (try 90m, 2h, 1h30m, 3d)'),
+    ],
+)
+def test_parse_duration_errors(text: str, reason: str) -> None:
+    with pytest.raises(WhenError) as info:
+        parse_duration(text)
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("delta", "text"),
+    [
+        (timedelta(days=1, hours=2), "1d 2h"),
+        (timedelta(hours=2, minutes=30), "2h 30m"),
+        (timedelta(minutes=45), "45m"),
+        (timedelta(0), "0m"),
+        (timedelta(seconds=59), "0m"),
+        (timedelta(days=2, minutes=5), "2d 5m"),
+        (timedelta(days=365), "365d"),
+        (-timedelta(hours=1, minutes=30), "-1h 30m"),
+    ],
+)
+def test_format_duration(delta: timedelta, text: str) -> None:
+    assert format_duration(delta) == text
+
+
+@given(st.integers(min_value=1, max_value=365 * 24 * 60))
+def test_duration_round_trip(minutes: int) -> None:
+    delta = timedelta(minutes=minutes)
+    assert parse_duration(format_duration(delta)) == delta
+
+
+# --- format_when / timezones ------------------------------------------------------------------
+
+
+def test_format_when_paris_winter_and_summer() -> None:
+    assert format_when(utc(2026, 11, 27, 5, 0), PARIS) == "2026-11-27 06:00 CET"
+    assert format_when(utc(2026, 7, 14, 8, 0), PARIS) == "2026-07-14 10:00 CEST"
+    assert format_when(datetime(2026, 7, 14, 10, 0, tzinfo=PARIS), NEW_YORK) == (
+        "2026-07-14 04:00 EDT"
+    )
+
+
+def test_format_when_rejects_naive() -> None:
+    with pytest.raises(ValueError):
+        format_when(datetime(2026, 1, 1), PARIS)
+
+
+def test_timezones() -> None:
+    assert is_valid_timezone("Europe/Paris")
+    assert is_valid_timezone("America/Argentina/Buenos_Aires")
+    for bad in ("Europe", "Mars/Olympus", "", "../etc/passwd", "/etc/passwd", "a\x00b"):
+        assert not is_valid_timezone(bad)
+    assert load_timezone("Asia/Singapore") == SINGAPORE
+    with pytest.raises(WhenError) as info:
+        load_timezone("Paris")
+    assert info.value.reason == 'unknown timezone "Paris" (use an IANA name such as Europe/Paris)'
+
+
+# --- properties -------------------------------------------------------------------------------
+
+_nows = st.datetimes(
+    min_value=datetime(2001, 1, 1), max_value=datetime(2099, 12, 31), timezones=st.just(UTC)
+)
+_zones = st.sampled_from(ZONES)
+_texty = st.one_of(
+    st.text(),
+    st.text(alphabet="0123456789-:+ tTzZinhmdw", max_size=30),
+    st.from_regex(
+        r"(in |today |tomorrow |fri |)[0-9]{1,4}([-:][0-9]{1,2}){0,2}"
+        r"([ t][0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?( ?(z|[+-][0-9]{2}(:?[0-9]{2})?))?",
+        fullmatch=True,
+    ),
+)
+
+
+@given(text=_texty, now=_nows, tz=_zones)
+def test_parse_when_returns_utc_or_raises_when_error(
+    text: str, now: datetime, tz: ZoneInfo
+) -> None:
+    try:
+        result = parse_when(text, now=now.astimezone(tz), tz=tz)
+    except WhenError as exc:
+        assert exc.reason
+        assert str(exc) == exc.reason
+    else:
+        assert result.tzinfo is UTC
+
+
+@given(text=st.text())
+def test_is_valid_timezone_never_raises(text: str) -> None:
+    assert isinstance(is_valid_timezone(text), bool)
+
+
+@given(moment=_nows, tz=_zones)
+def test_format_then_parse_round_trip(moment: datetime, tz: ZoneInfo) -> None:
+    local = moment.astimezone(tz)
+    assume(local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset())  # not ambiguous
+    shown = format_when(moment, tz)
+    parsed = parse_when(shown[:16], now=moment, tz=tz)
+    assert parsed == moment.replace(second=0, microsecond=0)
