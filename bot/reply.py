@@ -42,13 +42,24 @@ class Item:
 
 
 @dataclass(slots=True)
+class Section:
+    """A headed part of a longer reply, such as a summary's "Needs attention"."""
+
+    heading: str
+    lines: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Reply:
-    """A titled message: lines, fields, list items and buttons, with optional TLP marking."""
+    """A titled message: fields, lines, list items, sections and buttons, in that order,
+    with an optional TLP marking."""
 
     title: str = ""
     lines: list[str] = field(default_factory=list)
     fields: list[Field] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
     buttons: list[Button] = field(default_factory=list)
     tone: Tone = Tone.OK
     tlp: str | None = None
@@ -57,15 +68,19 @@ class Reply:
     rtl: bool = False
 
     def text_lines(self) -> list[str]:
-        """The reply as plain text lines: TLP, title, lines, fields, items, usage."""
+        """The reply as plain text lines, buttons left out."""
         out: list[str] = []
         if self.tlp:
             out.append(f"TLP:{self.tlp}")
         if self.title:
             out.append(self.title)
-        out.extend(self.lines)
         out.extend(f"{f.label}: {f.value}" for f in self.fields)
+        out.extend(self.lines)
         out.extend(f"- {item.text}" for item in self.items)
+        for section in self.sections:
+            out.append(section.heading)
+            out.extend(section.lines)
+            out.extend(f"- {item.text}" for item in section.items)
         if self.usage:
             out.append(self.usage)
         return out

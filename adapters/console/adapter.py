@@ -7,7 +7,7 @@ from typing import TextIO
 
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
-from bot.reply import Reply, Tone
+from bot.reply import Item, Reply, Tone
 from bot.runtime import LOCAL_ADMIN, LOCAL_ADMIN_NAME
 
 PROMPT = "jointops> "
@@ -21,17 +21,27 @@ def render(reply: Reply) -> str:
         lines.append(f"TLP:{reply.tlp}")
     if reply.title:
         lines.append(f"Error: {reply.title}" if reply.tone == Tone.ERROR else reply.title)
-    lines.extend(reply.lines)
     lines.extend(f"  {field.label}: {field.value}" for field in reply.fields)
-    for item in reply.items:
-        lines.append(f"- {item.text}")
-        if item.buttons:
-            lines.append("    > " + " | ".join(b.command for b in item.buttons))
+    lines.extend(reply.lines)
+    lines.extend(_items(reply.items))
+    for section in reply.sections:
+        lines.append(f"{section.heading}")
+        lines.extend(f"  {line}" for line in section.lines)
+        lines.extend(_items(section.items))
     if reply.usage:
         lines.append(reply.usage)
     if reply.buttons:
         lines.append("> " + " | ".join(f"{b.label}: {b.command}" for b in reply.buttons))
     return "\n".join(lines)
+
+
+def _items(items: list[Item]) -> list[str]:
+    lines: list[str] = []
+    for item in items:
+        lines.append(f"- {item.text}")
+        if item.buttons:
+            lines.append("    > " + " | ".join(b.command for b in item.buttons))
+    return lines
 
 
 class ConsoleAdapter:

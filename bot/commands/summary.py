@@ -9,7 +9,7 @@ from bot.commands.task import next_actions, task_line
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
-from bot.reply import Button, Field, Item, Reply
+from bot.reply import Button, Field, Item, Reply, Section
 from operations.summary import service as summary_service
 
 COUNT_LABELS = (
@@ -70,14 +70,27 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             Field(_("Tasks"), _counts(ctx, result.totals)),
         ],
     )
-    reply.lines.append(_("Agencies:"))
-    for agency in result.agencies:
-        reply.lines.append(f"  {agency.code} ({_(agency.role)}): {_counts(ctx, agency.counts)}")
+    reply.sections.append(
+        Section(
+            ctx.tr.ngettext("{count} agency", "{count} agencies", len(result.agencies)),
+            lines=[f"{a.code} ({_(a.role)}): {_counts(ctx, a.counts)}" for a in result.agencies],
+        )
+    )
     if result.attention:
-        reply.lines.append(_("Needs attention:"))
-        for task in result.attention:
-            reply.items.append(Item(task_line(ctx, task), buttons=next_actions(ctx, task)))
-    reply.lines.append(_("Latest updates:") if result.updates else _("No status update yet."))
-    for update, author in result.updates:
-        reply.lines.append(f"  {ctx.when(update.created_at)} {author}: {update.text}")
+        reply.sections.append(
+            Section(
+                _("Needs attention"),
+                items=[
+                    Item(task_line(ctx, t), buttons=next_actions(ctx, t)) for t in result.attention
+                ],
+            )
+        )
+    reply.sections.append(
+        Section(
+            _("Latest updates"),
+            lines=[f"{ctx.when(u.created_at)} {author}: {u.text}" for u, author in result.updates]
+            or [_("No status update yet.")],
+        )
+    )
+    reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
     return reply

@@ -11,6 +11,7 @@ from operations.actor import Actor
 from operations.agency.models import Agency
 from operations.enums import OPEN_TASK_STATUSES, OperationStatus
 from operations.operation.models import Operation, Participation
+from operations.summary.queries import ROLE_ORDER
 from operations.task.models import Task
 
 
@@ -38,7 +39,7 @@ async def participations(session: AsyncSession, operation_id: int) -> list[Parti
         .options(joinedload(Participation.agency))
         .join(Agency, Agency.id == Participation.agency_id)
         .where(Participation.operation_id == operation_id)
-        .order_by(Participation.role, Agency.code)
+        .order_by(ROLE_ORDER, Agency.code)
     )
     return list(rows)
 

@@ -16,6 +16,11 @@ from operations.status.models import StatusUpdate
 from operations.task.models import Task
 
 COUNTED = (*TaskStatus, "overdue")
+ROLE_ORDER = case(
+    (Participation.role == ParticipationRole.LEAD, 0),
+    (Participation.role == ParticipationRole.PARTICIPANT, 1),
+    else_=2,
+)
 
 
 def _counts(now: datetime) -> list[object]:
@@ -42,7 +47,7 @@ async def per_agency_counts(
         )
         .where(Participation.operation_id == operation_id)
         .group_by(Agency.code, Agency.name, Participation.role)
-        .order_by(Participation.role, Agency.code)
+        .order_by(ROLE_ORDER, Agency.code)
     )
     result = []
     for row in (await session.execute(stmt)).all():
