@@ -66,7 +66,7 @@ def _convert(param: Param, text: str, *, now: datetime, tz: ZoneInfo) -> Any:
         raise UsageError(
             N_("{value} is not a valid {name}; use one of: {choices}."),
             value=text,
-            name=param.name,
+            name=param.flag or param.name.lower(),
             choices=", ".join(param.choices),
         )
     if kind == Kind.CLOCK:
@@ -126,7 +126,7 @@ def bind(command: Command, tokens: list[Token], *, now: datetime, tz: ZoneInfo) 
             i += 1
         else:
             if position >= len(positional):
-                raise UsageError(N_("Unexpected {value}."), value=token.text)
+                raise UsageError(N_("Unexpected argument: {value}."), value=token.text)
             param = positional[position]
             position += 1
         count = _take_when(tokens, i, now=now, tz=tz) if param.kind == Kind.WHEN else 1

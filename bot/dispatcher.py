@@ -72,7 +72,8 @@ class Dispatcher:
             tokens = tokenize(invocation.text)
             command, rest = self.registry.resolve(tokens)
         except UsageError as error:
-            return error_reply(error, tr, None)
+            guessed = self.registry.guess(invocation.text)
+            return error_reply(error, tr, error.usage or (guessed.usage() if guessed else None))
         async with self.sessions() as session:
             try:
                 async with session.begin():

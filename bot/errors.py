@@ -103,6 +103,13 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
             "{action} needs the role {roles}.", action=error.action, roles=_roles(tr, error.roles)
         )
     if isinstance(error, InvalidTransition):
+        if error.current == error.target:
+            return _(
+                "{kind} {key} is already {current}.",
+                kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
+                key=error.key,
+                current=error.current.replace("_", " "),
+            )
         return _(
             "{kind} {key} is {current}; it cannot become {target}.",
             kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),

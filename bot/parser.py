@@ -24,10 +24,11 @@ MAX_LINE = 8000
 class UsageError(Exception):
     """The command line cannot be read; `message` is a msgid, `values` fill it."""
 
-    def __init__(self, message: str, **values: str) -> None:
+    def __init__(self, message: str, *, usage: str | None = None, **values: str) -> None:
         super().__init__(message)
         self.message = message
         self.values = values
+        self.usage = usage
 
 
 @dataclass(frozen=True, slots=True)

@@ -159,11 +159,33 @@ class Registry:
             return group[None], tokens[1:]
         subs = [s for s in group if s]
         close = difflib.get_close_matches(sub, subs, n=1, cutoff=0.5) if sub else []
+        usage = " | ".join(c.usage() for c in self.group(head)) or None
         if close:
             raise UsageError(
                 N_("Unknown subcommand {name} {sub}. Did you mean {name} {suggestion}?"),
                 name=head,
                 sub=sub,
                 suggestion=close[0],
+                usage=usage,
             )
-        raise UsageError(N_("{name} needs a subcommand: {subs}."), name=head, subs=", ".join(subs))
+        if sub:
+            raise UsageError(
+                N_("Unknown subcommand {name} {sub}; use one of: {subs}."),
+                name=head,
+                sub=sub,
+                subs=", ".join(subs),
+                usage=usage,
+            )
+        raise UsageError(
+            N_("{name} needs a subcommand: {subs}."), name=head, subs=", ".join(subs), usage=usage
+        )
+
+    def guess(self, line: str) -> Command | None:
+        """The command a line seems to start with, even if the rest cannot be read."""
+        words = line.split()
+        if not words:
+            return None
+        group = self.commands.get(words[0].lower().lstrip("/"), {})
+        if len(words) > 1 and words[1].lower() in group:
+            return group[words[1].lower()]
+        return group.get(None)

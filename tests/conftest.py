@@ -34,20 +34,40 @@ def database_url(tmp_path: Path) -> str:
     return PG_URL or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
+# PostgreSQL: each test process works in its own schema, so parallel runs cannot collide.
+PG_SCHEMA = f"jointops_test_{os.getpid()}"
+
+
+def make_engine(url: str) -> AsyncEngine:
+    """An engine on the test database (on PostgreSQL, confined to this process's schema)."""
+    if url.startswith("postgresql"):
+        return db.create_engine(url, connect_args={"server_settings": {"search_path": PG_SCHEMA}})
+    return db.create_engine(url)
+
+
+async def empty_schema(engine: AsyncEngine) -> None:
+    """Drop everything: on PostgreSQL recreate this process's schema; SQLite files are new."""
+    if engine.dialect.name == "postgresql":
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+            await conn.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+
+
 async def reset_schema(engine: AsyncEngine) -> None:
-    """An empty schema: every table of the models, nothing else."""
+    """An empty schema with every table of the models, nothing else."""
+    await empty_schema(engine)
     async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text("DROP SCHEMA public CASCADE"))
-            await conn.execute(text("CREATE SCHEMA public"))
         await conn.run_sync(Base.metadata.create_all)
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    eng = db.create_engine(database_url)
+    eng = make_engine(database_url)
     await reset_schema(eng)
     yield eng
+    if eng.dialect.name == "postgresql":
+        async with eng.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
     await eng.dispose()
 
 

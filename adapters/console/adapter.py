@@ -31,7 +31,7 @@ def render(reply: Reply) -> str:
     if reply.usage:
         lines.append(reply.usage)
     if reply.buttons:
-        lines.append("> " + " | ".join(f"{b.label}: {b.command}" for b in reply.buttons))
+        lines.append("Next: " + " | ".join(f"{b.command}" for b in reply.buttons))
     return "\n".join(lines)
 
 
@@ -40,7 +40,7 @@ def _items(items: list[Item]) -> list[str]:
     for item in items:
         lines.append(f"- {item.text}")
         if item.buttons:
-            lines.append("    > " + " | ".join(b.command for b in item.buttons))
+            lines.append("    → " + " | ".join(b.command for b in item.buttons))
     return lines
 
 
