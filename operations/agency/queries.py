@@ -27,4 +27,4 @@ async def list_with_counts(session: AsyncSession) -> list[tuple[Agency, int, int
         select(func.count(Channel.id)).where(Channel.agency_id == Agency.id).scalar_subquery()
     )
     rows = await session.execute(select(Agency, members, channels).order_by(Agency.code))
-    return [(agency, n_members, n_channels) for agency, n_members, n_channels in rows.tuples()]
+    return [(agency, n_members, n_channels) for agency, n_members, n_channels in rows]

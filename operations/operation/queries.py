@@ -74,4 +74,4 @@ async def list_visible(
         .where(Operation.status.in_(statuses), access.visible_operations(actor))
         .order_by(Operation.code)
     )
-    return [(op, n_agencies, n_open) for op, n_agencies, n_open in rows.tuples()]
+    return [(op, n_agencies, n_open) for op, n_agencies, n_open in rows]

@@ -20,4 +20,4 @@ async def latest(
         .order_by(StatusUpdate.created_at.desc(), StatusUpdate.id.desc())
         .limit(limit)
     )
-    return [(update, name) for update, name in rows.tuples()]
+    return [(update, name) for update, name in rows]

@@ -1,0 +1,139 @@
+"""The `jointops` command as a user runs it: real processes on a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+JOINTOPS = [sys.executable, "-m", "adapters.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("JOINTOPS_", "TELEGRAM_", "SLACK_"))
+    }
+    environment.update(
+        PYTHONPATH=str(ROOT), JOINTOPS_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'j.db'}"
+    )
+    environment.update(env)
+    return subprocess.run(
+        [*JOINTOPS, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path) -> Path:
+    result = run(tmp_path, "demo")
+    assert result.returncode == 0, result.stderr
+    assert "demo loaded" in result.stdout
+    return tmp_path
+
+
+def test_demo_then_console_script_reads_the_operation(demo_db: Path) -> None:
+    result = run(
+        demo_db,
+        "console",
+        stdin="summary PANGEA-DEMO\n# a comment\ntask list PANGEA-DEMO --overdue\n",
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "> summary PANGEA-DEMO" in out
+    assert "7 agencies" in out
+    assert "Needs attention" in out
+    assert "PANGEA-DEMO: 2 tasks" in out  # the two overdue ones
+    assert "a comment" not in out
+
+
+def test_demo_twice_says_it_is_already_loaded(demo_db: Path) -> None:
+    result = run(demo_db, "demo")
+    assert result.returncode == 0
+    assert "demo not loaded: Agency INTERPOL-GS already exists." in result.stdout
+
+
+def test_run_without_tokens_is_the_console(tmp_path: Path) -> None:
+    result = run(tmp_path, "run", stdin="whoami\nquit\nagency list\n")
+    assert result.returncode == 0, result.stderr
+    assert "Local administrator" in result.stdout
+    assert "agencies" not in result.stdout  # nothing after quit
+
+
+def test_new_user_runs_an_operation_from_the_prompt(tmp_path: Path) -> None:
+    script = (
+        "\n".join(
+            [
+                'agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris --lang fr',
+                'op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC',
+                "op start PANGEA-18",
+                'task add PANGEA-18 "Raid warehouse 4" --to FR-OCLCTIC --due "in 3d"',
+                "task start PANGEA-18#1",
+                "task done PANGEA-18#1",
+                "summary PANGEA-18",
+            ]
+        )
+        + "\n"
+    )
+    result = run(tmp_path, "console", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "Error" not in result.stdout
+    assert "Task PANGEA-18#1: in progress → done." in result.stdout
+    assert "Tasks: 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in result.stdout
+    assert (tmp_path / "j.db").exists()
+
+
+def test_db_upgrade_reports_the_revision(tmp_path: Path) -> None:
+    first = run(tmp_path, "db", "upgrade")
+    assert first.returncode == 0, first.stderr
+    assert "database at revision" in first.stdout and "(was None)" in first.stdout
+    again = run(tmp_path, "db", "upgrade")
+    assert "(was" not in again.stdout
+
+
+def test_audit_verify_passes_then_names_an_edited_event(demo_db: Path) -> None:
+    intact = run(demo_db, "audit", "verify")
+    assert intact.returncode == 0, intact.stderr
+    assert "audit chain intact" in intact.stdout
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        conn.execute('UPDATE audit_event SET details = \'{"title": "forged"}\' WHERE seq = 5')
+    broken = run(demo_db, "audit", "verify")
+    assert broken.returncode == 1
+    assert "broken at event 5 (altered)" in broken.stderr
+
+
+def test_audit_verify_names_a_deleted_event(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        conn.execute("DELETE FROM audit_event WHERE seq = 3")
+    broken = run(demo_db, "audit", "verify")
+    assert broken.returncode == 1
+    assert "broken at event 3 (missing)" in broken.stderr
+
+
+def test_bad_setting_names_the_variable_and_hides_secrets(tmp_path: Path) -> None:
+    result = run(
+        tmp_path,
+        "console",
+        JOINTOPS_TIMEZONE="Mars/Olympus",
+        JOINTOPS_HTTP_PORT="eighty",
+        TELEGRAM_BOT_TOKEN="123456:very-secret-token",
+    )
+    assert result.returncode == 2
+    assert "JOINTOPS_TIMEZONE" in result.stderr
+    assert "JOINTOPS_HTTP_PORT" in result.stderr
+    assert "very-secret-token" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
