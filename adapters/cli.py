@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 
 from adapters.console.adapter import ConsoleAdapter
+from adapters.http import HttpServer
+from adapters.telegram.adapter import TelegramAdapter
 from bot.config import Settings, SettingsError, load_settings
 from bot.demo import seed_demo
 from bot.runtime import Runtime, upgrade_database
@@ -40,23 +43,55 @@ async def _console(settings: Settings) -> int:
     return 0
 
 
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run the configured chat adapters until `stop` is set."""
+    runtime = await Runtime.open(settings)
+    http = HttpServer(settings.http_port)
+    adapters: list[TelegramAdapter] = []
+    try:
+        if settings.telegram_bot_token is not None:
+            secret = settings.telegram_webhook_secret
+            adapters.append(
+                TelegramAdapter(
+                    runtime.dispatcher,
+                    token=settings.telegram_bot_token.get_secret_value(),
+                    base_url=settings.telegram_api_base_url,
+                    webhook_url=settings.telegram_webhook_url,
+                    webhook_secret=secret.get_secret_value() if secret else None,
+                    http=http,
+                )
+            )
+        await http.start()
+        for adapter in adapters:
+            await adapter.start()
+        log.info("jointops running: %s", ", ".join(a.__class__.__name__ for a in adapters))
+        await stop.wait()
+    finally:
+        for adapter in reversed(adapters):
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("adapter did not stop cleanly")
+        await http.stop()
+        await runtime.close()
+
+
 async def _run(settings: Settings) -> int:
-    missing = [
-        name
-        for name, enabled in (
-            ("TELEGRAM_BOT_TOKEN", settings.telegram_enabled),
-            ("SLACK_BOT_TOKEN", settings.slack_enabled),
-        )
-        if enabled
-    ]
-    if missing:
+    if settings.slack_enabled:
         print(
-            f"jointops: {', '.join(missing)} is set, but this version has no adapter for it "
-            "yet; unset it to use the console.",
+            "jointops: SLACK_BOT_TOKEN is set, but this version has no Slack adapter yet; "
+            "unset it.",
             file=sys.stderr,
         )
         return 2
-    return await _console(settings)
+    if not settings.telegram_enabled:
+        return await _console(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(settings, stop)
+    return 0
 
 
 async def _demo(settings: Settings) -> int:
@@ -99,7 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jointops` console script."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
         settings = load_settings()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+import re
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import when
@@ -73,6 +75,22 @@ class Settings(BaseSettings):
             raise ValueError("a slash command such as /ops")
         return value
 
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        if self.telegram_webhook_url:
+            secret = self.telegram_webhook_secret
+            if secret is None:
+                raise ValueError(
+                    "TELEGRAM_WEBHOOK_SECRET: required when TELEGRAM_WEBHOOK_URL is set"
+                )
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret.get_secret_value()):
+                raise ValueError(
+                    "TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -"
+                )
+            if not self.telegram_webhook_url.startswith(("https://", "http://")):
+                raise ValueError("TELEGRAM_WEBHOOK_URL: must be an http(s) URL")
+        return self
+
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
@@ -89,7 +107,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_input=False, include_url=False):
-            field = str(error["loc"][0]) if error["loc"] else "?"
+            if not error["loc"]:
+                problems.append(str(error["msg"]).removeprefix("Value error, "))
+                continue
+            field = str(error["loc"][0])
             alias = (
                 Settings.model_fields[field].validation_alias
                 if field in Settings.model_fields

@@ -21,6 +21,7 @@ from bot.reply import Reply, Tone
 from operations.actor import Actor
 from operations.agency.models import Agency
 from operations.errors import DomainError, NotPermitted
+from operations.inbound import service as inbound_service
 from operations.member import service as member_service
 from operations.member.models import Member
 
@@ -63,6 +64,13 @@ class Dispatcher:
                 title=tr.gettext("Something went wrong (ref {ref}).", ref=ref),
                 tone=Tone.ERROR,
                 private=True,
+            )
+
+    async def accept_once(self, platform: str, key: str) -> bool:
+        """Whether this platform event is new (False for a redelivery already accepted)."""
+        async with self.sessions() as session, session.begin():
+            return await inbound_service.first_delivery(
+                session, platform=platform, key=key, now=self.clock.now()
             )
 
     async def _dispatch(self, invocation: Invocation) -> Reply:

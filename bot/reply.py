@@ -39,6 +39,7 @@ class Item:
 
     text: str
     buttons: list[Button] = field(default_factory=list)
+    key: str = ""  # short name of the item for button labels, e.g. "#12"
 
 
 @dataclass(slots=True)

@@ -4,6 +4,7 @@ from operations.agency.models import Agency
 from operations.audit.models import AuditEvent, AuditHead
 from operations.channel.models import Channel
 from operations.db import Base
+from operations.inbound.models import InboundEvent
 from operations.member.models import Identity, Invite, Member
 from operations.operation.models import Operation, Participation
 from operations.status.models import StatusUpdate
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Channel",
     "Identity",
+    "InboundEvent",
     "Invite",
     "Member",
     "Operation",

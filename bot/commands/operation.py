@@ -77,6 +77,7 @@ async def op_list(ctx: Context, args: dict[str, Any]) -> Reply:
                     open=open_tasks,
                 ),
                 buttons=[Button(_("Summary"), f"summary {op.code}")],
+                key=op.code,
             )
         )
     if not rows:

@@ -52,6 +52,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
                         when=ctx.when(line.last_update),
                     ),
                     buttons=[Button(_("Summary"), f"summary {op.code}")],
+                    key=op.code,
                 )
             )
         if not lines:
@@ -81,7 +82,8 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             Section(
                 _("Needs attention"),
                 items=[
-                    Item(task_line(ctx, t), buttons=next_actions(ctx, t)) for t in result.attention
+                    Item(task_line(ctx, t), buttons=next_actions(ctx, t), key=f"#{t.number}")
+                    for t in result.attention
                 ],
             )
         )

@@ -146,7 +146,9 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
         private=bool(args["mine"]),
     )
     for task in tasks:
-        reply.items.append(Item(task_line(ctx, task), buttons=next_actions(ctx, task)))
+        reply.items.append(
+            Item(task_line(ctx, task), buttons=next_actions(ctx, task), key=f"#{task.number}")
+        )
     if not tasks:
         reply.lines.append(_("No task matches."))
     return reply

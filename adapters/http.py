@@ -1,0 +1,48 @@
+"""The one HTTP server of a bot process: webhooks of the chat adapters and /healthz."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class HttpServer:
+    """An aiohttp server that adapters add their routes to before it starts."""
+
+    def __init__(self, port: int, host: str = "0.0.0.0") -> None:
+        self.host = host
+        self.port = port
+        self.app = web.Application(client_max_size=1024 * 1024)
+        self.app.router.add_get("/healthz", self._health)
+        self._runner: web.AppRunner | None = None
+
+    def add_post(self, path: str, handler: Handler) -> None:
+        self.app.router.add_post(path, handler)
+
+    async def start(self) -> None:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        log.info("HTTP server listening on %s:%s", self.host, self.port)
+
+    @property
+    def bound_port(self) -> int:
+        """The port actually listened on (useful when started with port 0)."""
+        if self._runner is None or not self._runner.addresses:
+            return self.port
+        return int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    @staticmethod
+    async def _health(_request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})

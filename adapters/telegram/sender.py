@@ -1,0 +1,82 @@
+"""Send replies to Telegram chats and classify failures for the delivery worker."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+
+from adapters.telegram.render import render
+from bot.delivery import FailureKind, SendFailure, Sent
+from bot.reply import Reply
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def chat_ref(chat_id: str) -> int | str:
+    """Telegram chat ids are integers; @channel names stay strings."""
+    return int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+
+
+def classify(error: TelegramError) -> SendFailure:
+    """Retry-after, transient or permanent, from python-telegram-bot's exception."""
+    if isinstance(error, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22 warns that the type will become timedelta
+            warnings.simplefilter("ignore")
+            wait = error.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return SendFailure(FailureKind.RETRY_AFTER, "flood control", retry_after=seconds)
+    if isinstance(error, ChatMigrated):
+        return SendFailure(FailureKind.PERMANENT, f"chat migrated to {error.new_chat_id}")
+    if isinstance(error, Forbidden | InvalidToken):
+        return SendFailure(FailureKind.PERMANENT, error.message)
+    if isinstance(error, BadRequest):
+        return SendFailure(FailureKind.PERMANENT, error.message)
+    if isinstance(error, TimedOut | NetworkError):
+        return SendFailure(FailureKind.TRANSIENT, error.message)
+    return SendFailure(FailureKind.TRANSIENT, error.message)
+
+
+class TelegramSender:
+    """Outgoing messages through the Bot API."""
+
+    platform = "telegram"
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> Sent:
+        """Send every part of the reply (the keyboard with the last); raises SendFailure."""
+        rendered = render(reply)
+        last: Message | None = None
+        for index, text in enumerate(rendered.messages):
+            final = index == len(rendered.messages) - 1
+            try:
+                last = await self.bot.send_message(
+                    chat_id=chat_ref(chat_id),
+                    text=text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=rendered.keyboard if final else None,
+                    link_preview_options=NO_PREVIEW,
+                    reply_parameters=(
+                        ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+                        if reply_to and index == 0
+                        else None
+                    ),
+                )
+            except TelegramError as error:
+                raise classify(error) from error
+        assert last is not None
+        return Sent(message_id=str(last.message_id))

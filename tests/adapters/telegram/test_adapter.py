@@ -1,0 +1,189 @@
+"""End to end in Telegram: the real python-telegram-bot polling a fake Bot API server."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.telegram.adapter import TelegramAdapter
+from operations.audit.models import AuditEvent
+from operations.channel.models import Channel
+from operations.enums import TaskStatus
+from operations.models import Base
+from operations.task.models import Task
+from tests.adapters.telegram.conftest import TgUser, console_invites, invite_code
+from tests.conftest import Person
+from tests.fakes.telegram import FakeTelegram
+
+ADMIN_DM, COORD_DM, LIAISON_DM = 100, 200, 300
+HQ_GROUP, FIELD_GROUP = -1001, -1002
+
+
+async def _counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with sessions() as s:
+        return {
+            t.name: int(await s.scalar(select(func.count()).select_from(t)) or 0)
+            for t in Base.metadata.sorted_tables
+        }
+
+
+async def test_menu_is_the_registry(telegram: TelegramAdapter, tg: FakeTelegram) -> None:
+    names = [c["command"] for c in tg.commands]
+    assert {"help", "join", "task", "op", "summary", "status", "invite", "link"} <= set(names)
+    assert all(0 < len(c["description"]) <= 256 for c in tg.commands)
+
+
+async def test_three_users_two_groups_run_an_operation(
+    telegram: TelegramAdapter,
+    tg: FakeTelegram,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await admin.says(
+        'agency add IP-GS "INTERPOL General Secretariat" --country FR --tz Europe/Paris'
+    )
+    await admin.says('agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris --lang fr')
+    await admin.says(
+        'agency add AR-PFA "Policía Federal Argentina" --country AR '
+        "--tz America/Argentina/Buenos_Aires --lang es"
+    )
+    anna = TgUser(tg, 1, "Anna")  # will be the Telegram admin
+    carl = TgUser(tg, 2, "Carl")  # coordinator, FR-OCLCTIC
+    lucia = TgUser(tg, 3, "Lucía")  # liaison, AR-PFA
+
+    welcome = await anna.says(ADMIN_DM, f"/join {await console_invites(admin, 'IP-GS', 'admin')}")
+    assert "Welcome, Anna." in (welcome.plain_text or "")
+
+    invite = await anna.says(HQ_GROUP, "/invite FR-OCLCTIC --role coordinator", title="HQ")
+    joined = await carl.says(COORD_DM, f"/start {invite_code(invite.plain_text)}")
+    assert "You joined FR-OCLCTIC" in (joined.plain_text or "")
+    invite = await anna.says(HQ_GROUP, "/invite@JointOpsBot AR-PFA --role liaison", title="HQ")
+    joined = await lucia.says(
+        LIAISON_DM, f"join {invite_code(invite.plain_text)}"
+    )  # plain text, DM
+    assert "You joined AR-PFA (Policía Federal Argentina) as liaison." in (joined.plain_text or "")
+
+    made = await carl.says(
+        HQ_GROUP, '/op new PANGEA-18 "Illicit pharmacies" --tlp AMBER', title="HQ"
+    )
+    assert (made.plain_text or "").startswith("TLP:AMBER\nOperation PANGEA-18 created.")
+    await carl.says(HQ_GROUP, "/op join PANGEA-18 AR-PFA", title="HQ")
+    added = await carl.says(
+        HQ_GROUP,
+        '/task add PANGEA-18 "Raid <warehouse> 4 & co" --to AR-PFA --due "tomorrow 06:00"',
+        title="HQ",
+    )
+    assert "Task PANGEA-18#1 added." in (added.plain_text or "")
+    assert "Raid &lt;warehouse&gt; 4 &amp; co" in (added.text or "")  # escaped in the HTML sent
+    assert "Due: 2026-11-27 06:00 CET" in (added.plain_text or "")  # Carl reads Paris time
+
+    linked = await lucia.says(FIELD_GROUP, "/link AR-PFA", title="Field AR")
+    assert "This chat now receives the updates of AR-PFA." in (linked.plain_text or "")
+    mine = await lucia.says(FIELD_GROUP, "/task list PANGEA-18 --mine", title="Field AR")
+    assert "due 2026-11-27 02:00 -03" in (mine.plain_text or "")  # Lucía reads Buenos Aires time
+    posted = len(tg.sent_messages(FIELD_GROUP))
+    answer = await lucia.presses(mine, "Done #1")
+    assert answer["text"] == "Task PANGEA-18#1: open → done."
+    done = await tg.wait_for_messages(posted + 1, chat_id=FIELD_GROUP)
+    assert "Task PANGEA-18#1: open → done." in (done[-1].plain_text or "")
+
+    summary = await carl.says(HQ_GROUP, "/summary PANGEA-18", title="HQ")
+    text = summary.plain_text or ""
+    assert "Tasks: 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in text
+    assert "AR-PFA (participant): 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in text
+
+    async with sessions() as s:
+        task = await s.scalar(select(Task).where(Task.number == 1))
+        assert task is not None and task.status == TaskStatus.DONE
+        channel = await s.scalar(select(Channel))
+        assert channel is not None
+        assert (channel.platform, channel.external_id, channel.title) == (
+            "telegram",
+            str(FIELD_GROUP),
+            "Field AR",
+        )
+        actors = set(
+            await s.scalars(select(AuditEvent.actor).where(AuditEvent.platform == "telegram"))
+        )
+    assert {"Anna (IP-GS)", "Carl (FR-OCLCTIC)", "Lucía (AR-PFA)"} <= actors
+
+
+async def test_a_stranger_changes_nothing(
+    telegram: TelegramAdapter,
+    tg: FakeTelegram,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await admin.says('agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris')
+    before = await _counts(sessions)
+    eve = TgUser(tg, 666, "Eve")
+    for command in (
+        '/agency add EVIL "Evil" --country FR --tz UTC',
+        '/op new X-1 "x"',
+        "/link FR-OCLCTIC",
+        "/join AAAA-BBBB-CCCC",
+    ):
+        reply = await eve.says(HQ_GROUP, command, title="HQ")
+        assert "⚠️" in (reply.plain_text or "")
+    helped = await eve.says(666, "/help")
+    assert "join CODE" in (helped.plain_text or "")
+    assert "agency add" not in (helped.plain_text or "")
+    assert await _counts(sessions) == before
+
+
+async def test_liaison_cannot_touch_another_agencys_task(
+    telegram: TelegramAdapter,
+    tg: FakeTelegram,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await admin.says('agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris')
+    await admin.says('agency add AR-PFA "PFA" --country AR --tz America/Argentina/Buenos_Aires')
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC')
+    await admin.says("op join PANGEA-18 AR-PFA")
+    await admin.says('task add PANGEA-18 "French task" --to FR-OCLCTIC')
+    await admin.says('task add PANGEA-18 "Argentine task" --to AR-PFA')
+    lucia = TgUser(tg, 3, "Lucía")
+    await lucia.says(LIAISON_DM, f"/join {await console_invites(admin, 'AR-PFA', 'liaison')}")
+    before = await _counts(sessions)
+
+    refused = await lucia.says(LIAISON_DM, "/task done PANGEA-18#1")
+    assert "You can do task done only for your own agency." in (refused.plain_text or "")
+    listing = await lucia.says(LIAISON_DM, "/task list PANGEA-18 --mine")
+    forged = await lucia.presses_data(listing, "task done PANGEA-18#1")  # not one of her buttons
+    assert forged["text"] == "You can do task done only for your own agency."
+    assert forged["show_alert"] is True
+    garbage = await lucia.presses_data(listing, "rm -rf / --no-preserve-root")
+    assert "Unknown command rm" in str(garbage["text"])
+    assert await _counts(sessions) == before
+    async with sessions() as s:
+        statuses = list(await s.scalars(select(Task.status).order_by(Task.number)))
+    assert statuses == [TaskStatus.OPEN, TaskStatus.OPEN]
+
+
+async def test_stale_button_says_so_and_changes_nothing(
+    telegram: TelegramAdapter,
+    tg: FakeTelegram,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await admin.says('agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris')
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC')
+    carl = TgUser(tg, 2, "Carl")
+    await carl.says(COORD_DM, f"/join {await console_invites(admin, 'FR-OCLCTIC', 'coordinator')}")
+    added = await carl.says(COORD_DM, '/task add PANGEA-18 "Raid" --to FR-OCLCTIC')
+    first = await carl.presses(added, "Done")
+    assert first["text"] == "Task PANGEA-18#1: open → done."
+    before = await _counts(sessions)
+    again = await carl.presses(added, "Done")
+    assert again["text"] == "Task PANGEA-18#1 is already done."
+    assert await _counts(sessions) == before
+
+
+async def test_command_for_another_bot_is_ignored(
+    telegram: TelegramAdapter, tg: FakeTelegram
+) -> None:
+    tg.push_command(HQ_GROUP, 5, "/help@SomeOtherBot", chat_type="group", title="HQ")
+    reply = await TgUser(tg, 5, "Zoe").says(HQ_GROUP, "/help@JointOpsBot", title="HQ")
+    assert "jointops commands" in (reply.plain_text or "")
+    assert len(tg.sent_messages(HQ_GROUP)) == 1
