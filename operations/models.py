@@ -5,7 +5,7 @@ from operations.audit.models import AuditEvent, AuditHead
 from operations.channel.models import Channel
 from operations.db import Base
 from operations.inbound.models import InboundEvent
-from operations.member.models import Identity, Invite, Member
+from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
@@ -19,6 +19,7 @@ __all__ = [
     "Identity",
     "InboundEvent",
     "Invite",
+    "LinkCode",
     "Member",
     "Operation",
     "Participation",

@@ -85,7 +85,7 @@ async def start(ctx: Context, args: dict[str, Any]) -> Reply:
 )
 async def join(ctx: Context, args: dict[str, Any]) -> Reply:
     inv = ctx.invocation
-    member, agency = await member_service.redeem_invite(
+    joined = await member_service.redeem_code(
         ctx.session,
         code=args["code"],
         platform=inv.platform,
@@ -95,6 +95,24 @@ async def join(ctx: Context, args: dict[str, Any]) -> Reply:
         now=ctx.now,
     )
     _ = ctx._
+    member, agency = joined.member, joined.agency
+    if joined.linked:
+        return Reply(
+            title=_(
+                "This {platform} account is now linked to {name}.",
+                platform=inv.platform,
+                name=member.display_name,
+            ),
+            lines=[
+                _(
+                    "You act here as {role} of {agency}, as on your other accounts.",
+                    role=_(member.role),
+                    agency=agency.code if agency else "—",
+                )
+            ],
+            private=True,
+        )
+    assert agency is not None
     return Reply(
         title=_("Welcome, {name}.", name=member.display_name),
         lines=[
@@ -107,7 +125,23 @@ async def join(ctx: Context, args: dict[str, Any]) -> Reply:
         ],
         fields=[Field(_("Timezone"), agency.timezone)],
         private=True,
-        tone=Tone.OK,
+    )
+
+
+@REGISTRY.command(
+    "connect",
+    summary=N_("Link another chat account (Telegram, Slack) to you: get a one-time code."),
+)
+async def connect(ctx: Context, args: dict[str, Any]) -> Reply:
+    code, expires = await member_service.create_link_code(
+        ctx.session, actor=ctx.member, now=ctx.now
+    )
+    _ = ctx._
+    return Reply(
+        title=_("Link another account to {name}", name=ctx.member.name),
+        lines=[_("From the other account, send this to the bot within the hour:"), f"join {code}"],
+        fields=[Field(_("Expires"), ctx.when(expires))],
+        private=True,
     )
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.agency.models import Agency
-from operations.member.models import Identity, Invite, Member
+from operations.member.models import Identity, Invite, LinkCode, Member
 
 
 async def member_by_identity(
@@ -38,4 +38,10 @@ async def identities_of(session: AsyncSession, member_id: int) -> list[Identity]
 async def invite_by_hash(session: AsyncSession, code_hash: str) -> Invite | None:
     return await session.scalar(
         select(Invite).where(Invite.code_hash == code_hash).with_for_update()
+    )
+
+
+async def link_code_by_hash(session: AsyncSession, code_hash: str) -> LinkCode | None:
+    return await session.scalar(
+        select(LinkCode).where(LinkCode.code_hash == code_hash).with_for_update()
     )

@@ -17,9 +17,10 @@ from operations.audit import service as audit
 from operations.enums import Role
 from operations.errors import Conflict, Invalid, NotFound, NotPermitted
 from operations.member import queries
-from operations.member.models import Identity, Invite, Member
+from operations.member.models import Identity, Invite, LinkCode, Member
 
 INVITE_TTL = timedelta(hours=72)
+LINK_TTL = timedelta(hours=1)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _COORDINATOR_INVITES = (Role.LIAISON, Role.OBSERVER)
 
@@ -93,6 +94,11 @@ def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
+def _new_code() -> str:
+    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
 def _hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
 
@@ -116,8 +122,7 @@ async def create_invite(
     elif actor.role != Role.ADMIN:
         raise NotPermitted("invite", roles=(Role.ADMIN, Role.COORDINATOR))
     agency = await agency_service.get_agency(session, code=agency_code)
-    raw = "".join(secrets.choice(_ALPHABET) for _ in range(12))
-    code = f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+    code = _new_code()
     invite = Invite(
         code_hash=_hash(code),
         agency_id=agency.id,
@@ -194,3 +199,113 @@ async def redeem_invite(
 async def identities(session: AsyncSession, *, member_id: int) -> list[Identity]:
     """The chat accounts of a member."""
     return await queries.identities_of(session, member_id)
+
+
+async def create_link_code(
+    session: AsyncSession, *, actor: Actor, now: datetime
+) -> tuple[str, datetime]:
+    """A one-time code (valid an hour) that adds another chat account to the actor."""
+    code = _new_code()
+    link = LinkCode(
+        code_hash=_hash(code), member_id=actor.member_id, created_at=now, expires_at=now + LINK_TTL
+    )
+    session.add(link)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="identity.link_code",
+        subject=f"member:{actor.member_id}",
+        now=now,
+    )
+    return code, link.expires_at
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Who the chat account now belongs to; `linked` when it joined an existing member."""
+
+    member: Member
+    agency: Agency | None
+    linked: bool
+
+
+async def redeem_code(
+    session: AsyncSession,
+    *,
+    code: str,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+) -> Joined:
+    """Redeem an invite (new member) or a link code (another account of an existing member)."""
+    if len(normalise_code(code)) == 12:
+        link = await queries.link_code_by_hash(session, _hash(code))
+        if link is not None:
+            return await _redeem_link(
+                session,
+                link,
+                code=code,
+                platform=platform,
+                workspace=workspace,
+                external_id=external_id,
+                display_name=display_name,
+                now=now,
+            )
+    member, agency = await redeem_invite(
+        session,
+        code=code,
+        platform=platform,
+        workspace=workspace,
+        external_id=external_id,
+        display_name=display_name,
+        now=now,
+    )
+    return Joined(member, agency, linked=False)
+
+
+async def _redeem_link(
+    session: AsyncSession,
+    link: LinkCode,
+    *,
+    code: str,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    display_name: str,
+    now: datetime,
+) -> Joined:
+    if await queries.member_by_identity(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    ):
+        raise Conflict("identity", external_id, reason="already_member")
+    if link.used_at is not None:
+        raise Conflict("invite", code.upper(), reason="used")
+    if link.expires_at <= now:
+        raise Invalid("invite_code", "expired", expired_at=link.expires_at.isoformat())
+    member = await session.get_one(Member, link.member_id)
+    agency = await session.get(Agency, member.agency_id) if member.agency_id else None
+    name = validation.text("name", display_name, max_length=validation.NAME_MAX)
+    session.add(
+        Identity(
+            platform=platform,
+            workspace=workspace,
+            external_id=external_id,
+            display_name=name,
+            member_id=member.id,
+            created_at=now,
+        )
+    )
+    link.used_at = now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=_actor(member, agency, platform),
+        action="identity.link",
+        subject=f"member:{member.id}",
+        now=now,
+        details={"platform": platform, "workspace": workspace},
+    )
+    return Joined(member, agency, linked=True)

@@ -56,9 +56,7 @@ __all__ = [
 
 FAULT_KINDS: Final = ("retry_after", "server_error", "slow", "chat_not_found", "blocked", "kicked")
 SUPERGROUP_ID_BASE: Final = -1_000_000_000_000
-_COMMAND_PREFIX_RE_CHARS: Final = frozenset(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"
-)
+_COMMAND_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
 _NGINX_502: Final = (
     "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
     "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
@@ -254,7 +252,23 @@ Handler = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
 class FakeTelegram:
-    """Fake Telegram Bot API server; use as ``async with FakeTelegram(...) as tg``."""
+    """Fake Telegram Bot API server; use as ``async with FakeTelegram(...) as tg``.
+
+    Serves ``/bot<token>/<method>`` (GET or POST; JSON, form or multipart bodies) and
+    ``/file/bot<token>/<file_path>``.  Methods: getMe, getUpdates (long polling), setWebhook,
+    deleteWebhook, getWebhookInfo, setMyCommands, getMyCommands, deleteMyCommands,
+    sendMessage, sendDocument, sendPhoto, editMessageText, editMessageCaption,
+    editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendChatAction, getChat,
+    getFile.  Other methods of the API answer 400 and are recorded as violations.
+
+    Inspection: ``calls`` (every request, as :class:`Call`), ``violations`` (API description
+    violations, each answered 400), ``errors`` (other non-2xx answers such as "message is
+    not modified" or a wrong token), ``sent_messages()``, ``commands``,
+    ``callback_answers``, ``count_429``, ``pending_updates``, ``webhook_deliveries``.
+
+    ``clock`` (default :func:`time.monotonic`) drives rate limiting and ``Call.time``; pass
+    a manual clock to test limits without sleeping.  Message ``date`` fields use wall time.
+    """
 
     def __init__(
         self,
@@ -484,12 +498,12 @@ class FakeTelegram:
         if not text.startswith("/"):
             raise ValueError(f"a command must start with '/': {text!r}")
         end = 1
-        while end < len(text) and text[end] in _COMMAND_PREFIX_RE_CHARS:
+        while end < len(text) and text[end] in _COMMAND_CHARS:
             end += 1
         if end < len(text) and text[end] == "@":
             at = end + 1
             end = at
-            while end < len(text) and text[end] in _COMMAND_PREFIX_RE_CHARS:
+            while end < len(text) and text[end] in _COMMAND_CHARS:
                 end += 1
             if end == at:
                 end = at - 1

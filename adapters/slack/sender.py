@@ -1,0 +1,75 @@
+"""Post replies to Slack channels and classify failures for the delivery worker."""
+
+from __future__ import annotations
+
+from aiohttp import ClientError
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import messages
+from bot.delivery import FailureKind, SendFailure, Sent
+from bot.reply import Reply
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "invalid_auth",
+        "token_revoked",
+        "not_authed",
+        "missing_scope",
+        "restricted_action",
+        "team_access_not_granted",
+        "user_not_found",
+        "msg_too_long",
+        "invalid_blocks",
+        "invalid_arguments",
+    }
+)
+
+
+def classify(error: SlackApiError) -> SendFailure:
+    """Retry-after, transient or permanent, from a Web API error."""
+    response = error.response
+    code = str(response.get("error", "")) if response is not None else ""
+    status = response.status_code if response is not None else 0
+    if status == 429 or code == "ratelimited":
+        header = response.headers.get("Retry-After", response.headers.get("retry-after", "1"))
+        try:
+            seconds = float(header)
+        except (TypeError, ValueError):
+            seconds = 1.0
+        return SendFailure(FailureKind.RETRY_AFTER, "ratelimited", retry_after=seconds)
+    if code in PERMANENT_ERRORS:
+        return SendFailure(FailureKind.PERMANENT, code)
+    return SendFailure(FailureKind.TRANSIENT, code or f"HTTP {status}")
+
+
+class SlackSender:
+    """Outgoing messages through chat.postMessage."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(self, chat_id: str, reply: Reply) -> Sent:
+        """Post every part of the reply; returns the last message's ts; raises SendFailure."""
+        ts = ""
+        for text, blocks in messages(reply):
+            try:
+                response = await self.client.chat_postMessage(
+                    channel=chat_id,
+                    text=text,
+                    blocks=blocks or None,
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            except SlackApiError as error:
+                raise classify(error) from error
+            except (ClientError, TimeoutError, OSError) as error:
+                raise SendFailure(FailureKind.TRANSIENT, type(error).__name__) from error
+            ts = str(response.get("ts", ""))
+        return Sent(message_id=ts)

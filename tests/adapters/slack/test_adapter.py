@@ -1,0 +1,190 @@
+"""End to end in Slack (Socket Mode): the real slack-bolt app against the fake Slack."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from adapters.slack.adapter import SlackAdapter
+from operations.channel.models import Channel
+from operations.enums import TaskStatus
+from operations.member.models import Identity
+from operations.models import Base
+from operations.task.models import Task
+from tests.adapters.slack.conftest import TEAM, SlackUser, buttons, invite_code, visible
+from tests.conftest import Person
+from tests.fakes.slack import FakeSlack
+
+
+async def _counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    async with sessions() as s:
+        return {
+            t.name: int(await s.scalar(select(func.count()).select_from(t)) or 0)
+            for t in Base.metadata.sorted_tables
+        }
+
+
+async def _setup_agencies(admin: Person) -> None:
+    await admin.says(
+        'agency add IP-GS "INTERPOL General Secretariat" --country FR --tz Europe/Paris'
+    )
+    await admin.says('agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris --lang fr')
+    await admin.says(
+        'agency add AR-PFA "Policía Federal Argentina" --country AR '
+        "--tz America/Argentina/Buenos_Aires --lang es"
+    )
+
+
+async def test_three_users_two_channels_run_an_operation(
+    socket_mode: SlackAdapter,
+    slack: FakeSlack,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await _setup_agencies(admin)
+    anna, carl, lucia = SlackUser(slack, "U1"), SlackUser(slack, "U2"), SlackUser(slack, "U3")
+    code = invite_code(await admin.says("invite IP-GS --role admin"))
+    welcome = await anna.says("C1", f"join {code}")
+    assert "Welcome, Anna Admin." in visible(welcome)  # real name from users.info
+    assert welcome.response_type == "ephemeral"
+
+    invite = await anna.says("C1", "invite FR-OCLCTIC --role coordinator")
+    assert invite.response_type == "ephemeral"  # the code is shown to the inviter only
+    await carl.says("C1", f"join {invite_code(visible(invite))}")
+    invite = await anna.says("C1", "invite AR-PFA --role liaison")
+    await lucia.says("C2", f"join {invite_code(visible(invite))}")
+
+    made = await carl.says("C1", 'op new PANGEA-18 "Illicit pharmacies" --tlp AMBER')
+    assert made.response_type == "in_channel"
+    assert visible(made).startswith("*TLP:AMBER*\n*Operation PANGEA-18 created.*")
+    await carl.says("C1", "op join PANGEA-18 AR-PFA")
+    added = await carl.says(
+        "C1", 'task add PANGEA-18 "Raid warehouse 4" --to AR-PFA --due "tomorrow 06:00"'
+    )
+    assert "*Due:* 2026-11-27 06:00 CET" in visible(added)
+
+    linked = await lucia.says("C2", "link AR-PFA")
+    assert "This chat now receives the updates of AR-PFA." in visible(linked)
+    mine = await lucia.says("C2", "task list PANGEA-18 --mine")
+    assert mine.response_type == "ephemeral"  # a personal list
+    assert "due 2026-11-27 02:00 -03" in visible(mine)
+    done = await lucia.presses(mine, "Done #1")
+    assert "Task PANGEA-18#1: open → done." in visible(done)
+    assert done.response_type == "in_channel"
+
+    summary = await carl.says("C1", "summary PANGEA-18")
+    assert "*Tasks:* 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in visible(summary)
+
+    async with sessions() as s:
+        task = await s.scalar(select(Task))
+        assert task is not None and task.status == TaskStatus.DONE
+        channel = await s.scalar(select(Channel))
+        assert channel is not None and (channel.workspace, channel.external_id) == (TEAM, "C2")
+        workspaces = set(
+            await s.scalars(select(Identity.workspace).where(Identity.platform == "slack"))
+        )
+    assert workspaces == {TEAM}
+
+
+async def test_every_command_is_acked_within_three_seconds(
+    socket_mode: SlackAdapter, slack: FakeSlack, admin: Person
+) -> None:
+    await _setup_agencies(admin)
+    user = SlackUser(slack, "U9")
+    for text in ("help", "summary", "task add X", "", "op list"):
+        await user.says("C1", text)
+    assert slack.acks and all(a.latency < 3.0 for a in slack.acks)
+
+
+async def test_stranger_gets_help_and_changes_nothing(
+    socket_mode: SlackAdapter,
+    slack: FakeSlack,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await _setup_agencies(admin)
+    before = await _counts(sessions)
+    eve = SlackUser(slack, "U9")
+    for text in (
+        'agency add EVIL "Evil" --country FR --tz UTC',
+        "link AR-PFA",
+        "join AAAA-BBBB-CCCC",
+    ):
+        refused = await eve.says("C1", text)
+        assert refused.response_type == "ephemeral"
+        assert ":warning:" in visible(refused)
+    helped = await eve.says("C1", "")
+    assert "join CODE" in visible(helped)
+    assert await _counts(sessions) == before
+
+
+async def test_mention_injection_is_escaped(
+    socket_mode: SlackAdapter, slack: FakeSlack, admin: Person
+) -> None:
+    await _setup_agencies(admin)
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC')
+    carl = SlackUser(slack, "U2")
+    code = invite_code(await admin.says("invite FR-OCLCTIC --role coordinator"))
+    await carl.says("C1", f"join {code}")
+    title = "<!channel> ping <@U123> <https://evil.example|click here> <!here>"
+    added = await carl.says("C1", f'task add PANGEA-18 "{title}" --to FR-OCLCTIC')
+    status = await carl.says("C1", f'status PANGEA-18 "{title}"')
+    for message in (added, status):
+        everything = f"{message.text}\n{message.blocks}"
+        assert "<!channel>" not in everything and "<!here>" not in everything
+        assert "<@U123>" not in everything and "<https://" not in everything
+        assert (
+            "&lt;!channel&gt; ping &lt;@U123&gt; &lt;https://evil.example|click here&gt;"
+            in visible(message)
+        )
+
+
+async def test_liaison_cannot_touch_another_agencys_task_even_with_a_forged_button(
+    socket_mode: SlackAdapter,
+    slack: FakeSlack,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    await _setup_agencies(admin)
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC')
+    await admin.says("op join PANGEA-18 AR-PFA")
+    await admin.says('task add PANGEA-18 "French task" --to FR-OCLCTIC')
+    await admin.says('task add PANGEA-18 "Argentine task" --to AR-PFA')
+    lucia = SlackUser(slack, "U3")
+    await lucia.says("C2", f"join {invite_code(await admin.says('invite AR-PFA --role liaison'))}")
+    before = await _counts(sessions)
+    refused = await lucia.says("C2", "task done PANGEA-18#1")
+    assert "You can do task done only for your own agency." in visible(refused)
+    mine = await lucia.says("C2", "task list PANGEA-18 --mine")
+    assert set(buttons(mine)) == {"Start #2", "Done #2"}
+    forged = await lucia.presses_value(mine, "task done PANGEA-18#1")
+    assert forged.response_type == "ephemeral"
+    assert "You can do task done only for your own agency." in visible(forged)
+    assert await _counts(sessions) == before
+
+
+async def test_app_mention_runs_the_command_and_a_retried_event_runs_once(
+    socket_mode: SlackAdapter, slack: FakeSlack, admin: Person
+) -> None:
+    await _setup_agencies(admin)
+    anna = SlackUser(slack, "U1")
+    await anna.says("C1", f"join {invite_code(await admin.says('invite IP-GS --role admin'))}")
+    before = len(slack.messages("C1"))
+    event = {
+        "type": "app_mention",
+        "user": "U1",
+        "text": "<@UBOT> op list",
+        "channel": "C1",
+        "ts": "1700000000.000100",
+        "team": TEAM,
+    }
+    await slack.send_event(event, event_id="Ev0001")
+    await slack.wait_for_messages(before + 1, channel="C1")
+    await slack.retry_event("Ev0001")
+    await slack.send_event(
+        {**event, "text": "<@UBOT> whoami", "ts": "1700000000.000200"}, event_id="Ev0002"
+    )
+    messages = await slack.wait_for_messages(before + 2, channel="C1")
+    assert [m.kind for m in messages[before:]] == ["message", "ephemeral"]
+    assert "0 operations" in visible(messages[before])
+    assert "Anna Admin" in visible(messages[before + 1])
