@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -11,7 +12,10 @@ from collections.abc import Sequence
 
 from adapters.console.adapter import ConsoleAdapter
 from adapters.http import HttpServer
+from adapters.slack.adapter import SlackAdapter
+from adapters.slack.manifest import manifest
 from adapters.telegram.adapter import TelegramAdapter
+from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError, load_settings
 from bot.demo import seed_demo
 from bot.runtime import Runtime, upgrade_database
@@ -27,6 +31,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("demo", help="load a sample operation across 7 agencies")
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
+    manifest = sub.add_parser("slack-manifest", help="print a Slack app manifest (JSON)")
+    manifest.add_argument(
+        "--http-url", help="public URL of /slack/events for HTTP mode (default: Socket Mode)"
+    )
     audit = sub.add_parser("audit", help="audit trail")
     audit.add_argument("action", choices=["verify"])
     return parser
@@ -47,7 +55,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the configured chat adapters until `stop` is set."""
     runtime = await Runtime.open(settings)
     http = HttpServer(settings.http_port)
-    adapters: list[TelegramAdapter] = []
+    adapters: list[TelegramAdapter | SlackAdapter] = []
     try:
         if settings.telegram_bot_token is not None:
             secret = settings.telegram_webhook_secret
@@ -58,6 +66,19 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                     base_url=settings.telegram_api_base_url,
                     webhook_url=settings.telegram_webhook_url,
                     webhook_secret=secret.get_secret_value() if secret else None,
+                    http=http,
+                )
+            )
+        if settings.slack_bot_token is not None:
+            app_token, signing = settings.slack_app_token, settings.slack_signing_secret
+            adapters.append(
+                SlackAdapter(
+                    runtime.dispatcher,
+                    bot_token=settings.slack_bot_token.get_secret_value(),
+                    api_base_url=settings.slack_api_base_url,
+                    command=settings.slack_command,
+                    app_token=app_token.get_secret_value() if app_token else None,
+                    signing_secret=signing.get_secret_value() if signing else None,
                     http=http,
                 )
             )
@@ -77,14 +98,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
 
 
 async def _run(settings: Settings) -> int:
-    if settings.slack_enabled:
-        print(
-            "jointops: SLACK_BOT_TOKEN is set, but this version has no Slack adapter yet; "
-            "unset it.",
-            file=sys.stderr,
-        )
-        return 2
-    if not settings.telegram_enabled:
+    if not (settings.telegram_enabled or settings.slack_enabled):
         return await _console(settings)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -130,17 +144,64 @@ async def _audit_verify(settings: Settings) -> int:
     return 1
 
 
+def _slack_manifest(command: str, http_url: str | None) -> int:
+    print(
+        json.dumps(
+            manifest(REGISTRY, command=command, http_url=http_url), indent=2, ensure_ascii=False
+        )
+    )
+    return 0
+
+
+class _Redact(logging.Filter):
+    """Replace secret values in every log record, whatever library logged them."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if any(secret in message for secret in self.secrets):
+            for secret in self.secrets:
+                message = message.replace(secret, "***")
+            record.msg, record.args = message, None
+        return True
+
+
+def _redact_secrets(settings: Settings) -> None:
+    values = [
+        secret.get_secret_value()
+        for secret in (
+            settings.telegram_bot_token,
+            settings.telegram_webhook_secret,
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_signing_secret,
+        )
+        if secret is not None and len(secret.get_secret_value()) >= 6
+    ]
+    if values:
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(_Redact(values))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jointops` console script."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings()
     except SettingsError as exc:
         print(f"jointops: {exc}", file=sys.stderr)
         return 2
+    _redact_secrets(settings)
+    if args.command == "slack-manifest":
+        return _slack_manifest(settings.slack_command, args.http_url)
     commands = {
         "run": _run,
         "console": _console,

@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     slack_command: str = Field("/ops", validation_alias="SLACK_COMMAND")
     timezone: str = Field("UTC", validation_alias="JOINTOPS_TIMEZONE")
     language: str = Field("en", validation_alias="JOINTOPS_LANGUAGE")
-    http_port: int = Field(8080, ge=1, le=65535, validation_alias="JOINTOPS_HTTP_PORT")
+    http_port: int = Field(
+        8080, ge=0, le=65535, validation_alias="JOINTOPS_HTTP_PORT"
+    )  # 0: any free port
 
     @field_validator("database_url")
     @classmethod
@@ -89,6 +91,15 @@ class Settings(BaseSettings):
                 )
             if not self.telegram_webhook_url.startswith(("https://", "http://")):
                 raise ValueError("TELEGRAM_WEBHOOK_URL: must be an http(s) URL")
+        return self
+
+    @model_validator(mode="after")
+    def _slack_mode(self) -> Settings:
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_APP_TOKEN or SLACK_SIGNING_SECRET: one is needed with SLACK_BOT_TOKEN "
+                "(Socket Mode or HTTP events)"
+            )
         return self
 
     @property
