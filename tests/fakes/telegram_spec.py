@@ -99,8 +99,13 @@ def default_spec_path() -> Path:
             if candidate.is_file():
                 return candidate
         return base / "telegram" / "bot-api.json"
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "specs" / "telegram" / "bot-api.json"
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "telegram"
+    folder = (
+        shared
+        if (shared / "bot-api.json").is_file()
+        else Path(__file__).parent / "specs" / "telegram"
+    )
+    return folder / "bot-api.json"
 
 
 @lru_cache(maxsize=8)
