@@ -97,6 +97,8 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
             return _("No such invite code: {key}.", key=error.key)
         return _("No {kind} {key}.", kind=_(KIND_NAMES.get(error.kind, error.kind)), key=error.key)
     if isinstance(error, NotPermitted):
+        if error.reason == "linked_elsewhere":
+            return _("This chat already serves another agency; only an admin can move it.")
         if error.reason == "other_agency":
             return _("You can do {action} only for your own agency.", action=error.action)
         return _(

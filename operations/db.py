@@ -62,12 +62,22 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # take transactions into our own hands: the driver's implicit BEGIN comes only at the
+            # first write, too late for the reads that decide it (see _sqlite_begin)
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             if ":memory:" not in url and "mode=memory" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            # SQLite has no SELECT ... FOR UPDATE: take the write lock when the transaction
+            # starts, so read-then-write sequences (invite redemption, task numbering, the
+            # audit chain head) are serialised as they are on PostgreSQL.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

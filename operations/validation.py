@@ -15,7 +15,24 @@ from operations.errors import Invalid
 AGENCY_CODE = re.compile(r"[A-Z0-9-]{2,16}")
 OPERATION_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,23}")
 NAME_MAX = 120
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"}
+# CLDR territories that ISO 3166-1 does not assign as countries (groupings, reservations)
+_NOT_COUNTRIES = {
+    "EU",
+    "EZ",
+    "UN",
+    "QO",
+    "XA",
+    "XB",
+    "ZZ",
+    "AC",
+    "CP",
+    "CQ",
+    "DG",
+    "EA",
+    "IC",
+    "TA",
+}
+_NOT_TIMEZONES = {"localtime", "Factory", "posixrules"}
 _BIDI_OVERRIDES = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 
 
@@ -51,7 +68,7 @@ def country(value: str) -> str:
 
 @cache
 def _timezones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(zoneinfo.available_timezones() - _NOT_TIMEZONES)
 
 
 def timezone(value: str) -> str:

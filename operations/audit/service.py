@@ -90,5 +90,7 @@ async def verify(session: AsyncSession) -> Verification:
     head = await queries.get_head(session)
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if (head_seq, head_hash) != (expected_seq - 1, expected_prev):
-        return Verification(checked, expected_seq if head_seq >= expected_seq else head_seq, "tail")
+        return Verification(
+            checked, head_seq + 1 if head_seq < expected_seq else expected_seq, "tail"
+        )
     return Verification(checked)

@@ -59,6 +59,9 @@ async def link_channel(
         session.add(channel)
     elif channel.agency_id == agency.id:
         raise Conflict("channel", agency.code, reason="already_linked")
+    elif actor.role != Role.ADMIN:
+        # a chat that serves another agency moves only by an admin's hand
+        raise NotPermitted("link", roles=(Role.ADMIN,), reason="linked_elsewhere")
     else:
         previous, channel.agency_id = channel.agency_id, agency.id
     await session.flush()

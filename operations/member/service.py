@@ -122,6 +122,9 @@ async def create_invite(
     elif actor.role != Role.ADMIN:
         raise NotPermitted("invite", roles=(Role.ADMIN, Role.COORDINATOR))
     agency = await agency_service.get_agency(session, code=agency_code)
+    if actor.role != Role.ADMIN and actor.agency_id != agency.id:
+        # a coordinator brings people into their own agency only: need-to-know follows agencies
+        raise NotPermitted("invite", roles=(Role.ADMIN,), reason="other_agency")
     code = _new_code()
     invite = Invite(
         code_hash=_hash(code),

@@ -1,0 +1,169 @@
+"""Registering and looking up agencies."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations.actor import Actor
+from operations.agency import service
+from operations.enums import Language, Role
+from operations.errors import Conflict, Invalid, NotFound, NotPermitted
+from tests.conftest import START
+from tests.operations.factories import make_agency, make_member
+
+GOOD = {"name": "Police nationale", "country": "FR", "timezone": "Europe/Paris", "language": "fr"}
+
+
+async def add(session: AsyncSession, actor: Actor, code: str = "FR-PN", **overrides: str) -> None:
+    async with session.begin():
+        await service.add_agency(
+            session, actor=actor, code=code, now=START, **{**GOOD, **overrides}
+        )
+
+
+async def test_admin_adds_an_agency_with_normalised_values(
+    session: AsyncSession, admin_actor: Actor
+) -> None:
+    async with session.begin():
+        agency = await service.add_agency(
+            session,
+            actor=admin_actor,
+            code=" fr-oclctic ",
+            name="  OCLCTIC  ",
+            country="fr",
+            timezone="Europe/Paris",
+            language="FR",
+            now=START,
+        )
+    assert (agency.code, agency.name, agency.country) == ("FR-OCLCTIC", "OCLCTIC", "FR")
+    assert (agency.timezone, agency.language, agency.created_at) == (
+        "Europe/Paris",
+        Language.FR,
+        START,
+    )
+    async with session.begin():
+        found = await service.get_agency(session, code="fr-oclctic")
+    assert found.id == agency.id
+
+
+async def test_language_defaults_to_english(session: AsyncSession, admin_actor: Actor) -> None:
+    async with session.begin():
+        agency = await service.add_agency(
+            session,
+            actor=admin_actor,
+            code="SG-SPF",
+            name="Singapore Police Force",
+            country="SG",
+            timezone="Asia/Singapore",
+            now=START,
+        )
+    assert agency.language == Language.EN
+
+
+async def test_duplicate_code_is_a_conflict_whatever_its_case(
+    session: AsyncSession, admin_actor: Actor
+) -> None:
+    await add(session, admin_actor, "FR-PN")
+    with pytest.raises(Conflict) as caught:
+        await add(session, admin_actor, "fr-pn", name="Another")
+    assert (caught.value.kind, caught.value.key, caught.value.reason) == (
+        "agency",
+        "FR-PN",
+        "exists",
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "reason"),
+    [
+        ({"country": "XX"}, "country", "unknown"),
+        ({"country": "EU"}, "country", "unknown"),
+        ({"country": "FRA"}, "country", "unknown"),
+        ({"timezone": "Europe/Atlantis"}, "timezone", "unknown"),
+        ({"timezone": "CEST"}, "timezone", "unknown"),
+        ({"language": "de"}, "language", "unknown"),
+        ({"name": "   "}, "name", "empty"),
+        ({"name": "x" * 121}, "name", "too_long"),
+        ({"code": "F"}, "agency_code", "format"),
+        ({"code": "FR_PN"}, "agency_code", "format"),
+        ({"code": "A" * 17}, "agency_code", "format"),
+    ],
+)
+async def test_invalid_values_are_refused_naming_the_field(
+    session: AsyncSession,
+    admin_actor: Actor,
+    overrides: dict[str, str],
+    field: str,
+    reason: str,
+) -> None:
+    code = overrides.pop("code", "FR-PN")
+    with pytest.raises(Invalid) as caught:
+        await add(session, admin_actor, code, **overrides)
+    assert (caught.value.field, caught.value.reason) == (field, reason)
+    async with session.begin():
+        assert await service.list_agencies(session) == []
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.SUPERVISOR, Role.LIAISON, Role.OBSERVER])
+async def test_only_admins_add_agencies(
+    session: AsyncSession, admin_actor: Actor, role: Role
+) -> None:
+    await make_agency(session, admin_actor, "US-FBI", country="US", timezone="America/New_York")
+    member = await make_member(session, admin_actor, "US-FBI", role)
+    with pytest.raises(NotPermitted) as caught:
+        await add(session, member, "FR-PN")
+    assert caught.value.action == "agency add"
+    assert caught.value.roles == (Role.ADMIN,)
+
+
+@pytest.mark.parametrize(
+    ("given", "canonical"),
+    [
+        ("europe/paris", "Europe/Paris"),
+        ("EUROPE/PARIS", "Europe/Paris"),
+        (" america/argentina/buenos_aires ", "America/Argentina/Buenos_Aires"),
+        ("asia/singapore", "Asia/Singapore"),
+        ("utc", "UTC"),
+    ],
+)
+async def test_timezone_names_are_canonicalised_case_insensitively(
+    session: AsyncSession, admin_actor: Actor, given: str, canonical: str
+) -> None:
+    agency = await make_agency(session, admin_actor, "XY-1", timezone=given)
+    assert agency.timezone == canonical
+
+
+async def test_unknown_agency_is_not_found(session: AsyncSession) -> None:
+    with pytest.raises(NotFound) as caught:
+        async with session.begin():
+            await service.get_agency(session, code=" nope ")
+    assert (caught.value.kind, caught.value.key) == ("agency", "NOPE")
+
+
+async def test_list_agencies_by_code_with_member_and_chat_counts(
+    session: AsyncSession, admin_actor: Actor
+) -> None:
+    from operations.channel import service as channel_service
+
+    await make_agency(session, admin_actor, "US-FBI", country="US", timezone="America/New_York")
+    await make_agency(session, admin_actor, "AR-PFA", country="AR", timezone="America/Cordoba")
+    await make_member(session, admin_actor, "US-FBI", Role.LIAISON)
+    await make_member(session, admin_actor, "US-FBI", Role.OBSERVER)
+    async with session.begin():
+        await channel_service.link_channel(
+            session,
+            actor=admin_actor,
+            agency_code="US-FBI",
+            platform="slack",
+            workspace="T1",
+            external_id="C1",
+            title="fbi",
+            now=START,
+        )
+    async with session.begin():
+        listed = await service.list_agencies(session)
+    assert [(agency.code, members, chats) for agency, members, chats in listed] == [
+        ("AR-PFA", 0, 0),
+        ("US-FBI", 2, 1),
+    ]
