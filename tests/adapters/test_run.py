@@ -15,7 +15,6 @@ from tests.fakes.telegram import FakeTelegram
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
