@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o bot/locale/jointops.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --project=jointops --no-location --sort-output -o bot/locale/jointops.pot .
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
