@@ -18,7 +18,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError, load_settings
 from bot.demo import seed_demo
-from bot.runtime import Runtime, upgrade_database
+from bot.runtime import Background, Runtime, upgrade_database
 
 log = logging.getLogger("jointops")
 
@@ -85,8 +85,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await http.start()
         for adapter in adapters:
             await adapter.start()
+        background = Background(runtime, {a.sender.platform: a.sender for a in adapters})
+        background.start()
         log.info("jointops running: %s", ", ".join(a.__class__.__name__ for a in adapters))
         await stop.wait()
+        await background.stop()
     finally:
         for adapter in reversed(adapters):
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,11 @@ class Settings(BaseSettings):
     slack_command: str = Field("/ops", validation_alias="SLACK_COMMAND")
     timezone: str = Field("UTC", validation_alias="JOINTOPS_TIMEZONE")
     language: str = Field("en", validation_alias="JOINTOPS_LANGUAGE")
+    sweep_seconds: float = Field(15.0, gt=0, le=3600, validation_alias="JOINTOPS_SWEEP_SECONDS")
+    reminder_offsets: str = Field("24h,1h", validation_alias="JOINTOPS_REMINDER_OFFSETS")
+    delivery_lease_seconds: float = Field(
+        30.0, ge=1, le=3600, validation_alias="JOINTOPS_DELIVERY_LEASE_SECONDS"
+    )
     http_port: int = Field(
         8080, ge=0, le=65535, validation_alias="JOINTOPS_HTTP_PORT"
     )  # 0: any free port
@@ -69,6 +75,24 @@ class Settings(BaseSettings):
         if value.lower() not in LANGUAGES:
             raise ValueError(f"use one of {', '.join(LANGUAGES)}")
         return value.lower()
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                when.parse_duration(part)
+            except when.WhenError as exc:
+                raise ValueError(
+                    f"a comma-separated list of durations such as 24h,1h ({exc})"
+                ) from None
+        return value
+
+    @property
+    def offsets(self) -> tuple[timedelta, ...]:
+        """Reminder offsets before a due time, largest first."""
+        parts = filter(None, (p.strip() for p in self.reminder_offsets.split(",")))
+        return tuple(sorted((when.parse_duration(p) for p in parts), reverse=True))
 
     @field_validator("slack_command")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,32 @@ class Invocation:
     chat_title: str | None = None
     private_chat: bool = True
     via_button: bool = False
+
+
+class Reader:
+    """How one reader (a member, or a destination chat's agency) sees messages."""
+
+    def __init__(self, *, timezone: str, language: str, now: datetime) -> None:
+        self.tz = when.load_timezone(timezone)
+        self.tr = Translator(language)
+        self.now = now
+
+    def _(self, message: str, /, **values: Any) -> str:
+        return self.tr.gettext(message, **values)
+
+    def when(self, moment: datetime | None) -> str:
+        return when.format_when(moment, self.tz) if moment else "—"
+
+
+class Localizer(Protocol):
+    """What renders a message for a reader: translation, local time, the present moment."""
+
+    tr: Translator
+    now: datetime
+
+    def _(self, message: str, /, **values: Any) -> str: ...
+
+    def when(self, moment: datetime | None) -> str: ...
 
 
 @dataclass(slots=True)

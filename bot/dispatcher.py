@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,7 @@ class Dispatcher:
         self.registry = registry
         self.clock = clock or SystemClock()
         self.defaults = defaults or Defaults()
+        self.after_commit: Callable[[], None] | None = None  # e.g. wake the delivery worker
 
     async def dispatch(self, invocation: Invocation) -> Reply:
         """Answer one command; never raises, never shows an internal error's text."""
@@ -85,7 +87,10 @@ class Dispatcher:
         async with self.sessions() as session:
             try:
                 async with session.begin():
-                    return await self._run(session, invocation, command, rest)
+                    reply = await self._run(session, invocation, command, rest)
+                if self.after_commit is not None:
+                    self.after_commit()
+                return reply
             except (DomainError, UsageError) as error:
                 # the transaction was rolled back: nothing of the command remains
                 tr = await self._translator_after_error(session, invocation)

@@ -65,6 +65,8 @@ INVALID = {
     ("role", "lead_is_set"): N_("An operation has one lead, set when it is created."),
     ("invite_code", "format"): N_("That is not an invite code (it looks like ABCD-EFGH-JKLM)."),
     ("invite_code", "expired"): N_("That invite code has expired; ask for a new one."),
+    ("remind", "past"): N_("The reminder time must be in the future."),
+    ("cadence", "too_short"): N_("A status cadence must be at least 10 minutes."),
 }
 
 TEXT_PROBLEMS = {
@@ -80,6 +82,7 @@ FIELD_NAMES = {
     "reason": N_("reason"),
     "details": N_("details"),
     "objective": N_("objective"),
+    "note": N_("note"),
 }
 
 

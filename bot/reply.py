@@ -5,8 +5,10 @@ Every string in a reply is plain text: adapters escape all of it, nothing here i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Tone(StrEnum):
@@ -85,3 +87,32 @@ class Reply:
         if self.usage:
             out.append(self.usage)
         return out
+
+
+def to_json(reply: Reply) -> str:
+    """A reply as JSON, to be stored in the outbox and sent later."""
+    return json.dumps(asdict(reply), ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(text: str) -> Reply:
+    """The reply stored by `to_json`."""
+    data = json.loads(text)
+
+    def items(raw: list[dict[str, Any]]) -> list[Item]:
+        return [Item(i["text"], [Button(**b) for b in i["buttons"]], i.get("key", "")) for i in raw]
+
+    return Reply(
+        title=data["title"],
+        lines=list(data["lines"]),
+        fields=[Field(**f) for f in data["fields"]],
+        items=items(data["items"]),
+        sections=[
+            Section(s["heading"], list(s["lines"]), items(s["items"])) for s in data["sections"]
+        ],
+        buttons=[Button(**b) for b in data["buttons"]],
+        tone=Tone(data["tone"]),
+        tlp=data["tlp"],
+        usage=data["usage"],
+        private=data["private"],
+        rtl=data["rtl"],
+    )

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
 from bot.commands import REGISTRY
 from bot.config import Settings
+from bot.delivery import Sender
 from bot.dispatcher import Defaults, Dispatcher
+from bot.reminders import ReminderSweeper
+from bot.worker import DeliveryWorker
 from operations import db, migrate
 from operations.audit import service as audit_service
 from operations.audit.service import Verification
 from operations.member import service as member_service
 
+log = logging.getLogger(__name__)
 LOCAL_ADMIN = ("console", "local", "admin")
 LOCAL_ADMIN_NAME = "Local administrator"
 
@@ -76,3 +85,53 @@ async def upgrade_database(settings: Settings) -> tuple[str | None, str | None]:
         return before, await migrate.current_revision(engine)
     finally:
         await engine.dispose()
+
+
+class Background:
+    """The delivery worker and the reminder sweep (APScheduler's clock) of one process."""
+
+    def __init__(self, runtime: Runtime, senders: Mapping[str, Sender]) -> None:
+        settings = runtime.settings
+        clock = runtime.dispatcher.clock
+        self.worker = DeliveryWorker(
+            runtime.sessions,
+            senders,
+            clock,
+            lease=timedelta(seconds=settings.delivery_lease_seconds),
+        )
+        self.sweeper = ReminderSweeper(
+            runtime.sessions,
+            clock,
+            offsets=settings.offsets,
+            default_timezone=settings.timezone,
+            default_language=settings.language,
+        )
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_job(
+            self._sweep,
+            "interval",
+            seconds=settings.sweep_seconds,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        runtime.dispatcher.after_commit = self.worker.wake.set
+
+    async def _sweep(self) -> None:
+        try:
+            if await self.sweeper.sweep():
+                self.worker.wake.set()
+        except Exception:
+            log.exception("reminder sweep failed")
+
+    def start(self) -> None:
+        self.scheduler.start()
+        self._task = asyncio.create_task(self.worker.run(self._stop))
+
+    async def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+        self._stop.set()
+        if self._task is not None:
+            await self._task

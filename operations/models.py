@@ -4,9 +4,11 @@ from operations.agency.models import Agency
 from operations.audit.models import AuditEvent, AuditHead
 from operations.channel.models import Channel
 from operations.db import Base
+from operations.delivery.models import Delivery
 from operations.inbound.models import InboundEvent
 from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
+from operations.reminder.models import Reminder, ReminderLog
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
 
@@ -16,6 +18,7 @@ __all__ = [
     "AuditHead",
     "Base",
     "Channel",
+    "Delivery",
     "Identity",
     "InboundEvent",
     "Invite",
@@ -23,6 +26,8 @@ __all__ = [
     "Member",
     "Operation",
     "Participation",
+    "Reminder",
+    "ReminderLog",
     "StatusUpdate",
     "Task",
 ]

@@ -1,7 +1,16 @@
 """Every command of the grammar, declared once in `REGISTRY`."""
 
 from bot.commands import general  # noqa: I001 - declaration order is help order
-from bot.commands import agency, operation, task, status, summary
+from bot.commands import agency, operation, task, status, summary, remind
 from bot.commands.base import REGISTRY
 
-__all__ = ["REGISTRY", "agency", "general", "operation", "status", "summary", "task"]
+__all__ = [
+    "REGISTRY",
+    "agency",
+    "general",
+    "operation",
+    "remind",
+    "status",
+    "summary",
+    "task",
+]

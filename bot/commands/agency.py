@@ -7,6 +7,7 @@ from typing import Any
 from bot.commands.base import AGENCY, REGISTRY
 from bot.context import Context
 from bot.i18n import N_
+from bot.parser import UsageError
 from bot.registry import Kind, Param
 from bot.reply import Field, Item, Reply
 from operations.agency import service as agency_service
@@ -89,6 +90,8 @@ async def agency_list(ctx: Context, args: dict[str, Any]) -> Reply:
 )
 async def link(ctx: Context, args: dict[str, Any]) -> Reply:
     inv = ctx.invocation
+    if inv.platform == "console":
+        raise UsageError(N_("The console cannot receive updates: link a Telegram or Slack chat."))
     linked = await channel_service.link_channel(
         ctx.session,
         actor=ctx.member,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot import notify
 from bot.commands.base import OPERATION, REGISTRY, RUNNERS, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply
+from bot.views import sent_line
 from operations.enums import TLP
 from operations.status import service as status_service
 from operations.status.service import STATUS_TEXT_MAX
@@ -31,10 +33,19 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
         tlp=TLP(args["tlp"]) if args["tlp"] else None,
         now=ctx.now,
     )
+    inv = ctx.invocation
+    fanout = await notify.status_update(
+        ctx.session,
+        operation=operation,
+        update=update,
+        author=ctx.member.label,
+        now=ctx.now,
+        skip=(inv.platform, inv.workspace, inv.chat_id),
+    )
     _ = ctx._
     return Reply(
-        title=_("Status update recorded on {code}.", code=operation.code),
+        title=_("Status update posted on {code}.", code=operation.code),
         tlp=update.tlp,
-        lines=[update.text],
+        lines=[update.text, sent_line(ctx, fanout)],
         buttons=[Button(_("Summary"), f"summary {operation.code}")],
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands.base import REGISTRY
-from bot.commands.task import next_actions, task_line
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Section
+from bot.views import next_actions, task_line
+from operations.delivery import service as delivery_service
 from operations.summary import service as summary_service
 
 COUNT_LABELS = (
@@ -71,6 +72,11 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             Field(_("Tasks"), _counts(ctx, result.totals)),
         ],
     )
+    health = await delivery_service.health(ctx.session, operation_id=op.id)
+    if health["pending"] or health["failed"]:
+        reply.fields.append(
+            Field(_("Deliveries"), _("{pending} pending, {failed} failed", **health))
+        )
     reply.sections.append(
         Section(
             ctx.tr.ngettext("{count} agency", "{count} agencies", len(result.agencies)),

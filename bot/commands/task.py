@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from bot import notify
 from bot.commands.base import (
     AGENCY,
     OPERATION,
@@ -14,72 +16,15 @@ from bot.commands.base import (
     TASK_UPDATERS,
     TLP_FLAG,
 )
-from bot.context import Context
+from bot.context import Context, Reader
 from bot.i18n import N_
 from bot.registry import Kind, Param
-from bot.reply import Button, Field, Item, Reply
-from operations.enums import TLP, Priority, TaskStatus
+from bot.reply import Item, Reply
+from bot.views import STATUS_NAMES, next_actions, sent_line, task_fields, task_line
+from operations.enums import TLP, Priority
 from operations.task import service as task_service
 from operations.task.models import TEXT_MAX, TITLE_MAX, Task
 from operations.task.service import TaskAction
-
-STATUS_NAMES = {
-    TaskStatus.OPEN: N_("open"),
-    TaskStatus.IN_PROGRESS: N_("in progress"),
-    TaskStatus.BLOCKED: N_("blocked"),
-    TaskStatus.DONE: N_("done"),
-    TaskStatus.CANCELLED: N_("cancelled"),
-}
-
-
-def next_actions(ctx: Context, task: Task) -> list[Button]:
-    """Buttons for what can happen to a task from its current state."""
-    _ = ctx._
-    ref = task.ref
-    if task.status in (TaskStatus.OPEN, TaskStatus.BLOCKED):
-        return [Button(_("Start"), f"task start {ref}"), Button(_("Done"), f"task done {ref}")]
-    if task.status == TaskStatus.IN_PROGRESS:
-        return [Button(_("Done"), f"task done {ref}")]
-    return [Button(_("Reopen"), f"task reopen {ref}")]
-
-
-def task_line(ctx: Context, task: Task) -> str:
-    """One line: reference, title, assignee, status, due time, flags."""
-    _ = ctx._
-    parts = [
-        f"{task.ref} {task.title}",
-        f"→ {task.assignee_agency.code}",
-        f"[{_(STATUS_NAMES[task.status])}]",
-    ]
-    if task.due_at:
-        overdue = (
-            task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
-            and task.due_at < ctx.now
-        )
-        parts.append(
-            (_("OVERDUE since {when}") if overdue else _("due {when}")).format(
-                when=ctx.when(task.due_at)
-            )
-        )
-    if task.priority in (Priority.HIGH, Priority.URGENT):
-        parts.append(_(task.priority).upper())
-    if task.status == TaskStatus.BLOCKED and task.blocked_reason:
-        parts.append(_("blocked: {reason}", reason=task.blocked_reason))
-    return " ".join(parts)
-
-
-def task_fields(ctx: Context, task: Task) -> list[Field]:
-    _ = ctx._
-    fields = [
-        Field(_("Title"), task.title),
-        Field(_("Assigned to"), f"{task.assignee_agency.code} ({task.assignee_agency.name})"),
-        Field(_("Status"), _(STATUS_NAMES[task.status])),
-        Field(_("Due"), ctx.when(task.due_at)),
-        Field(_("Priority"), _(task.priority)),
-    ]
-    if task.blocked_reason:
-        fields.append(Field(_("Blocked because"), task.blocked_reason))
-    return fields
 
 
 @REGISTRY.command(
@@ -111,10 +56,20 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
         tlp=TLP(args["tlp"]) if args["tlp"] else None,
         now=ctx.now,
     )
+    sent = await _tell(
+        ctx,
+        task,
+        "assigned",
+        lambda r: r._(
+            "New task for {agency}: {ref}", agency=task.assignee_agency.code, ref=task.ref
+        ),
+        task.assignee_agency_id,
+    )
     return Reply(
         title=ctx._("Task {ref} added.", ref=task.ref),
         tlp=task.tlp,
         fields=task_fields(ctx, task),
+        lines=[sent],
         buttons=next_actions(ctx, task),
     )
 
@@ -154,6 +109,27 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
     return reply
 
 
+# state changes the agencies concerned hear about (starting a task is noise to others)
+TOLD = (TaskAction.BLOCK, TaskAction.DONE, TaskAction.REOPEN, TaskAction.CANCEL)
+
+
+async def _tell(
+    ctx: Context, task: Task, event: str, title: Callable[[Reader], str], *agency_ids: int
+) -> str:
+    """Queue the event for the chats of these agencies; the line saying where it went."""
+    inv = ctx.invocation
+    fanout = await notify.task_event(
+        ctx.session,
+        task=task,
+        event=event,
+        title=title,
+        agency_ids=agency_ids,
+        now=ctx.now,
+        skip=(inv.platform, inv.workspace, inv.chat_id),
+    )
+    return sent_line(ctx, fanout)
+
+
 async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) -> Reply:
     ref = args["ref"]
     task, before = await task_service.transition_task(
@@ -166,6 +142,23 @@ async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) ->
         now=ctx.now,
     )
     _ = ctx._
+    lines = [task_line(ctx, task)]
+    if action in TOLD:
+        lines.append(
+            await _tell(
+                ctx,
+                task,
+                str(action),
+                lambda r: r._(
+                    "Task {ref}: {before} → {after}",
+                    ref=task.ref,
+                    before=r._(STATUS_NAMES[before]),
+                    after=r._(STATUS_NAMES[task.status]),
+                ),
+                task.assignee_agency_id,
+                task.operation.lead_agency_id,
+            )
+        )
     return Reply(
         title=_(
             "Task {ref}: {before} → {after}.",
@@ -173,7 +166,7 @@ async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) ->
             before=_(STATUS_NAMES[before]),
             after=_(STATUS_NAMES[task.status]),
         ),
-        lines=[task_line(ctx, task)],
+        lines=lines,
         tlp=task.tlp,
         buttons=next_actions(ctx, task),
     )
@@ -225,6 +218,19 @@ async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
         agency_code=args["agency"],
         now=ctx.now,
     )
+    sent = await _tell(
+        ctx,
+        task,
+        "reassigned",
+        lambda r: r._(
+            "Task {ref} handed from {before} to {after}",
+            ref=task.ref,
+            before=previous.code,
+            after=task.assignee_agency.code,
+        ),
+        task.assignee_agency_id,
+        previous.id,
+    )
     return Reply(
         title=ctx._(
             "Task {ref} reassigned: {before} → {after}.",
@@ -232,7 +238,7 @@ async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
             before=previous.code,
             after=task.assignee_agency.code,
         ),
-        lines=[task_line(ctx, task)],
+        lines=[task_line(ctx, task), sent],
         tlp=task.tlp,
     )
 
@@ -254,8 +260,15 @@ async def task_due(ctx: Context, args: dict[str, Any]) -> Reply:
         due_at=args["when"],
         now=ctx.now,
     )
+    sent = await _tell(
+        ctx,
+        task,
+        "due",
+        lambda r: r._("Task {ref} is now due {when}", ref=task.ref, when=r.when(task.due_at)),
+        task.assignee_agency_id,
+    )
     return Reply(
         title=ctx._("Task {ref} now due {when}.", ref=task.ref, when=ctx.when(task.due_at)),
-        lines=[ctx._("Was: {when}.", when=ctx.when(previous))],
+        lines=[ctx._("Was: {when}.", when=ctx.when(previous)), sent],
         tlp=task.tlp,
     )

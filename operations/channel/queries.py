@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from operations.agency.models import Agency
 from operations.channel.models import Channel
 
 
@@ -18,3 +21,18 @@ async def by_chat(
             Channel.external_id == external_id,
         )
     )
+
+
+async def of_agencies(
+    session: AsyncSession, agency_ids: Sequence[int]
+) -> list[tuple[Channel, Agency]]:
+    """Every chat linked to these agencies, with its agency."""
+    if not agency_ids:
+        return []
+    rows = await session.execute(
+        select(Channel, Agency)
+        .join(Agency, Agency.id == Channel.agency_id)
+        .where(Channel.agency_id.in_(agency_ids))
+        .order_by(Agency.code, Channel.id)
+    )
+    return [(channel, agency) for channel, agency in rows]

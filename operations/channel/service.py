@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,3 +75,24 @@ async def link_channel(
         details={"agency": agency.code, "platform": platform, "chat": external_id},
     )
     return Linked(channel=channel, agency=agency, previous_agency_id=previous)
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """A chat to deliver to, with the timezone and language its agency reads in."""
+
+    platform: str
+    workspace: str
+    chat_id: str
+    agency_id: int
+    agency_code: str
+    timezone: str
+    language: str
+
+
+async def destinations(session: AsyncSession, *, agency_ids: Sequence[int]) -> list[Destination]:
+    """Every chat of these agencies (each chat once)."""
+    return [
+        Destination(c.platform, c.workspace, c.external_id, a.id, a.code, a.timezone, a.language)
+        for c, a in await queries.of_agencies(session, sorted(set(agency_ids)))
+    ]

@@ -23,6 +23,7 @@ class Member(Base):
     role: Mapped[Role] = mapped_column(enum_type(Role))
     language: Mapped[Language | None] = mapped_column(enum_type(Language, 2))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    digest_at: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local, None: no digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency | None] = relationship(lazy="raise")

@@ -25,6 +25,11 @@ _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _COORDINATOR_INVITES = (Role.LIAISON, Role.OBSERVER)
 
 
+def actor_for(member: Member, agency: Agency | None, *, platform: str) -> Actor:
+    """The actor a member is, acting from a platform."""
+    return _actor(member, agency, platform)
+
+
 def _actor(member: Member, agency: Agency | None, platform: str) -> Actor:
     return Actor(
         member_id=member.id,

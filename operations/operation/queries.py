@@ -75,3 +75,10 @@ async def list_visible(
         .order_by(Operation.code)
     )
     return [(op, n_agencies, n_open) for op, n_agencies, n_open in rows]
+
+
+async def participant_agency_ids(session: AsyncSession, operation_id: int) -> list[int]:
+    rows = await session.scalars(
+        select(Participation.agency_id).where(Participation.operation_id == operation_id)
+    )
+    return list(rows)

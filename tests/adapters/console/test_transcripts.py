@@ -31,4 +31,6 @@ async def test_transcript(path: Path, chat: Chat, dispatcher: Dispatcher) -> Non
     await adapter.run(interactive=False)
     if os.environ.get("JOINTOPS_UPDATE_TRANSCRIPTS"):
         path.write_text(out.getvalue(), encoding="utf-8")
+    echoed = [line for line in out.getvalue().splitlines() if line.startswith("> ")]
+    assert echoed == [f"> {line}" for line in typed], "a reply line looks like a typed command"
     assert out.getvalue() == expected

@@ -1,0 +1,203 @@
+"""The reminder sweep: APScheduler is the clock, the database says what is due and what fired."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import notify, when
+from bot.clock import Clock
+from bot.context import Reader
+from bot.reply import Button, Item, Reply
+from bot.views import next_actions, task_line
+from operations.channel.service import Destination
+from operations.member import service as member_service
+from operations.member.models import Member
+from operations.reminder import service as reminder_service
+from operations.reminder.service import CadenceReminder, TaskReminder
+from operations.summary import service as summary_service
+
+log = logging.getLogger(__name__)
+DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+DIGEST_WINDOW = timedelta(hours=6)  # a digest missed by more than this (bot down) is skipped
+
+
+def _reminder_reply(r: Reader, item: TaskReminder) -> Reply:
+    task = item.task
+    ref = task.ref
+    if item.kind == "custom":
+        title = r._("Reminder: {ref}", ref=ref)
+    elif item.before is not None:
+        title = r._(
+            "Reminder: {ref} is due in {left}", ref=ref, left=when.format_duration(item.before)
+        )
+    elif item.overdue_days:
+        title = r.tr.ngettext(
+            "Overdue: {ref} was due {count} day ago",
+            "Overdue: {ref} was due {count} days ago",
+            item.overdue_days,
+            ref=ref,
+        )
+    else:
+        title = r._("Due now: {ref}", ref=ref)
+    lines = [task_line(r, task)]
+    if item.note:
+        lines.append(r._("Note: {note}", note=item.note))
+    buttons = [b for b in next_actions(r, task) if b.command.startswith("task done")]
+    buttons += [
+        Button(r._("Snooze 1 h"), f"remind {ref} in 1h"),
+        Button(r._("Snooze 1 day"), f"remind {ref} in 1d"),
+    ]
+    return Reply(title=title, tlp=task.tlp, lines=lines, buttons=buttons)
+
+
+def _cadence_reply(r: Reader, item: CadenceReminder) -> Reply:
+    op = item.operation
+    return Reply(
+        title=r._(
+            "No status update on {code} for {silent}",
+            code=op.code,
+            silent=when.format_duration(item.silent_for),
+        ),
+        lines=[r._('Post one with: status {code} "text"', code=op.code)],
+        buttons=[Button(r._("Summary"), f"summary {op.code}")],
+    )
+
+
+class ReminderSweeper:
+    """One sweep: task reminders, custom reminders, status cadence, daily digests."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        *,
+        offsets: Sequence[timedelta] = DEFAULT_OFFSETS,
+        default_timezone: str = "UTC",
+        default_language: str = "en",
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.offsets = tuple(offsets)
+        self.default_timezone = default_timezone
+        self.default_language = default_language
+
+    async def sweep(self) -> int:
+        """Fire every reminder that is due and has not fired; returns how many fired."""
+        now = self.clock.now()
+        fired = 0
+        async with self.sessions() as session, session.begin():
+            due = await reminder_service.due_task_reminders(session, now=now, offsets=self.offsets)
+            due += await reminder_service.due_custom_reminders(session, now=now)
+            for item in due:
+                if await reminder_service.record_fired(session, key=item.key, now=now):
+                    await self._task_reminder(session, item, now)
+                    fired += 1
+            for cadence in await reminder_service.due_cadence_reminders(session, now=now):
+                if await reminder_service.record_fired(session, key=cadence.key, now=now):
+                    await notify.send(
+                        session,
+                        destinations=await notify.agencies(
+                            session, cadence.operation.lead_agency_id
+                        ),
+                        build=lambda r, c=cadence: _cadence_reply(r, c),  # type: ignore[misc]
+                        kind="cadence",
+                        key=cadence.key,
+                        operation_id=cadence.operation.id,
+                        now=now,
+                    )
+                    fired += 1
+            fired += await self._digests(session, now)
+        return fired
+
+    async def _task_reminder(
+        self, session: AsyncSession, item: TaskReminder, now: datetime
+    ) -> None:
+        await notify.send(
+            session,
+            destinations=await notify.agencies(session, item.task.assignee_agency_id),
+            build=lambda r: _reminder_reply(r, item),
+            kind="reminder",
+            key=item.key,
+            operation_id=item.task.operation_id,
+            now=now,
+        )
+
+    async def _digests(self, session: AsyncSession, now: datetime) -> int:
+        sent = 0
+        for member in await reminder_service.digest_members(session):
+            zone = member.timezone or (member.agency.timezone if member.agency else None)
+            tz = when.load_timezone(zone or self.default_timezone)
+            local = now.astimezone(tz)
+            hour, minute = (int(x) for x in str(member.digest_at).split(":"))
+            start = datetime.combine(local.date(), time(hour, minute), tzinfo=tz)
+            if not start <= local < start + DIGEST_WINDOW:
+                continue
+            key = f"digest:{member.id}:{local.date().isoformat()}"
+            if not await reminder_service.record_fired(session, key=key, now=now):
+                continue
+            await self._digest(session, member, tz.key, now, key)
+            sent += 1
+        return sent
+
+    async def _digest(
+        self, session: AsyncSession, member: Member, zone: str, now: datetime, key: str
+    ) -> None:
+        agency = member.agency
+        actor = member_service.actor_for(member, agency, platform="digest")
+        lines = await summary_service.overview(session, actor=actor, now=now)
+        language = str(member.language or (agency.language if agency else self.default_language))
+        identities = await member_service.identities(session, member_id=member.id)
+        destinations = [
+            Destination(
+                i.platform,
+                i.workspace,
+                i.external_id,
+                agency.id if agency else 0,
+                agency.code if agency else "",
+                zone,
+                language,
+            )
+            for i in identities
+        ]
+
+        def build(r: Reader) -> Reply:
+            reply = Reply(
+                title=r._("Daily digest — {date}", date=now.astimezone(r.tz).date().isoformat()),
+                private=True,
+            )
+            for line in lines:
+                c = line.counts
+                reply.items.append(
+                    Item(
+                        r._(
+                            "{code} — {name}: {open} open, {blocked} blocked, {overdue} overdue, "
+                            "{done} done; last update {when}",
+                            code=line.operation.code,
+                            name=line.operation.name,
+                            open=c["open"] + c["in_progress"],
+                            blocked=c["blocked"],
+                            overdue=c["overdue"],
+                            done=c["done"],
+                            when=r.when(line.last_update),
+                        ),
+                        buttons=[Button(r._("Summary"), f"summary {line.operation.code}")],
+                        key=line.operation.code,
+                    )
+                )
+            if not lines:
+                reply.lines.append(r._("No active operation."))
+            return reply
+
+        await notify.send(
+            session,
+            destinations=destinations,
+            build=build,
+            kind="digest",
+            key=key,
+            operation_id=None,
+            now=now,
+        )

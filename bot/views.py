@@ -1,0 +1,86 @@
+"""How domain objects read in messages: shared by command replies and deliveries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.context import Localizer
+from bot.i18n import N_
+from bot.reply import Button, Field
+from operations.enums import Priority, TaskStatus
+from operations.task.models import Task
+
+STATUS_NAMES = {
+    TaskStatus.OPEN: N_("open"),
+    TaskStatus.IN_PROGRESS: N_("in progress"),
+    TaskStatus.BLOCKED: N_("blocked"),
+    TaskStatus.DONE: N_("done"),
+    TaskStatus.CANCELLED: N_("cancelled"),
+}
+
+
+def next_actions(ctx: Localizer, task: Task) -> list[Button]:
+    """Buttons for what can happen to a task from its current state."""
+    _ = ctx._
+    ref = task.ref
+    if task.status in (TaskStatus.OPEN, TaskStatus.BLOCKED):
+        return [Button(_("Start"), f"task start {ref}"), Button(_("Done"), f"task done {ref}")]
+    if task.status == TaskStatus.IN_PROGRESS:
+        return [Button(_("Done"), f"task done {ref}")]
+    return [Button(_("Reopen"), f"task reopen {ref}")]
+
+
+def task_line(ctx: Localizer, task: Task) -> str:
+    """One line: reference, title, assignee, status, due time, flags."""
+    _ = ctx._
+    parts = [
+        f"{task.ref} {task.title}",
+        f"→ {task.assignee_agency.code}",
+        f"[{_(STATUS_NAMES[task.status])}]",
+    ]
+    if task.due_at:
+        overdue = (
+            task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+            and task.due_at < ctx.now
+        )
+        parts.append(
+            (_("OVERDUE since {when}") if overdue else _("due {when}")).format(
+                when=ctx.when(task.due_at)
+            )
+        )
+    if task.priority in (Priority.HIGH, Priority.URGENT):
+        parts.append(_(task.priority).upper())
+    if task.status == TaskStatus.BLOCKED and task.blocked_reason:
+        parts.append(_("blocked: {reason}", reason=task.blocked_reason))
+    return " ".join(parts)
+
+
+def task_fields(ctx: Localizer, task: Task) -> list[Field]:
+    _ = ctx._
+    fields = [
+        Field(_("Title"), task.title),
+        Field(_("Assigned to"), f"{task.assignee_agency.code} ({task.assignee_agency.name})"),
+        Field(_("Status"), _(STATUS_NAMES[task.status])),
+        Field(_("Due"), ctx.when(task.due_at)),
+        Field(_("Priority"), _(task.priority)),
+    ]
+    if task.blocked_reason:
+        fields.append(Field(_("Blocked because"), task.blocked_reason))
+    return fields
+
+
+@dataclass(frozen=True, slots=True)
+class Fanout:
+    """How many agencies and chats a change was sent to."""
+
+    agencies: int
+    chats: int
+
+
+def sent_line(ctx: Localizer, fanout: Fanout) -> str:
+    """Where a change was sent, for the reply to the person who made it."""
+    if fanout.chats == 0:
+        return ctx._("No linked chat to tell (link one with: link AGENCY).")
+    agencies = ctx.tr.ngettext("{count} agency", "{count} agencies", fanout.agencies)
+    chats = ctx.tr.ngettext("{count} chat", "{count} chats", fanout.chats)
+    return ctx._("Sent to {agencies}, {chats}.", agencies=agencies, chats=chats)

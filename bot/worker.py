@@ -1,0 +1,270 @@
+"""The delivery worker: sends what the outbox holds, within each platform's limits.
+
+At least once: a row is claimed with a lease before it is sent and completed after; a process
+that dies in between leaves the row to be taken over when the lease runs out. Live workers
+renew their leases, so a slow fan-out is never sent twice by two workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot import notify
+from bot.clock import Clock
+from bot.context import Reader
+from bot.delivery import FailureKind, Sender, SendFailure
+from bot.reply import Reply, from_json
+from operations.delivery import service as delivery_service
+from operations.delivery.models import Delivery
+from operations.operation.models import Operation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """A platform's sending limits: (messages, seconds) overall, per chat, per group chat."""
+
+    overall: tuple[int, float] | None
+    per_chat: tuple[int, float]
+    per_group: tuple[int, float] | None = None
+
+
+# Telegram: about 30 messages/s overall, 1/s per chat, 20/min per group. Slack: about 1/s
+# per channel. Kept slightly under, so that normal operation meets no 429 at all.
+PLATFORM_LIMITS: dict[str, Limits] = {
+    "telegram": Limits(overall=(28, 1.0), per_chat=(1, 1.05), per_group=(20, 61.0)),
+    "slack": Limits(overall=None, per_chat=(1, 1.05)),
+    "console": Limits(overall=None, per_chat=(1000, 1.0)),
+}
+
+
+class RateLimiter:
+    """Leaky buckets per platform, per chat and per group chat (aiolimiter)."""
+
+    def __init__(self, limits: Mapping[str, Limits] = PLATFORM_LIMITS) -> None:
+        self.limits = limits
+        self._buckets: dict[tuple[str, ...], AsyncLimiter] = {}
+
+    def _bucket(self, key: tuple[str, ...], rate: tuple[int, float]) -> AsyncLimiter:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = AsyncLimiter(rate[0], rate[1])
+        return bucket
+
+    async def acquire(self, platform: str, chat_id: str) -> None:
+        limits = self.limits.get(platform)
+        if limits is None:
+            return
+        await self._bucket((platform, "chat", chat_id), limits.per_chat).acquire()
+        if limits.per_group and platform == "telegram" and chat_id.startswith("-"):
+            await self._bucket((platform, "group", chat_id), limits.per_group).acquire()
+        if limits.overall:
+            await self._bucket((platform,), limits.overall).acquire()
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with jitter for transient failures, and when to give up."""
+
+    base: float = 2.0
+    cap: float = 600.0
+    max_attempts: int = 8
+
+    def delay(self, attempts: int) -> timedelta:
+        seconds = min(self.cap, self.base * 2 ** max(0, attempts - 1))
+        return timedelta(seconds=seconds * random.uniform(0.5, 1.5))
+
+
+class DeliveryWorker:
+    """Claims due deliveries and sends them through the platforms' senders."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        *,
+        batch: int = 100,
+        lease: timedelta = timedelta(seconds=30),
+        backoff: Backoff | None = None,
+        limiter: RateLimiter | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.senders = dict(senders)
+        self.clock = clock
+        self.batch = batch
+        self.lease = lease
+        self.backoff = backoff or Backoff()
+        self.limiter = limiter or RateLimiter()
+        self.name = f"worker-{secrets.token_hex(4)}"
+        self.wake = asyncio.Event()
+
+    async def run_once(self) -> int:
+        """Claim one batch and send it (chats in parallel, each chat in order); how many."""
+        if not self.senders:
+            return 0
+        async with self.sessions() as session, session.begin():
+            rows = await delivery_service.claim(
+                session,
+                now=self.clock.now(),
+                limit=self.batch,
+                lease=self.lease,
+                worker=self.name,
+                platforms=sorted(self.senders),
+            )
+        if not rows:
+            return 0
+        by_chat: dict[tuple[str, str, str], list[Delivery]] = defaultdict(list)
+        for row in rows:
+            by_chat[(row.platform, row.workspace, row.chat_id)].append(row)
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
+        finally:
+            renewer.cancel()
+        return len(rows)
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
+        """Send until `stop` is set; sleeps `idle` seconds (or until woken) when nothing is due."""
+        while not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("delivery batch failed; retrying shortly")
+                sent = 0
+            if sent == 0:
+                self.wake.clear()
+                waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
+                await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(max(0.5, self.lease.total_seconds() / 3))
+            async with self.sessions() as session, session.begin():
+                await delivery_service.renew_leases(
+                    session, worker=self.name, until=self.clock.now() + self.lease
+                )
+
+    async def _send_chat(self, rows: list[Delivery]) -> None:
+        for index, row in enumerate(rows):
+            await self.limiter.acquire(row.platform, row.chat_id)
+            try:
+                sent = await self.senders[row.platform].send(row.chat_id, from_json(row.payload))
+            except SendFailure as failure:
+                await self._failed(row, failure)
+                if failure.kind == FailureKind.RETRY_AFTER:
+                    # the chat is throttled: put the rest of its batch back, untouched
+                    await self._put_back(rows[index + 1 :], failure)
+                    return
+                continue
+            except Exception as error:  # a bug or an unexpected library error: retry later
+                log.exception("sending delivery %s failed", row.id)
+                await self._failed(row, SendFailure(FailureKind.TRANSIENT, type(error).__name__))
+                continue
+            async with self.sessions() as session, session.begin():
+                await delivery_service.complete(
+                    session,
+                    delivery_id=row.id,
+                    worker=self.name,
+                    message_id=sent.message_id,
+                    now=self.clock.now(),
+                )
+
+    async def _put_back(self, rows: list[Delivery], failure: SendFailure) -> None:
+        at = self.clock.now() + timedelta(seconds=failure.retry_after or 1)
+        async with self.sessions() as session, session.begin():
+            for row in rows:
+                await delivery_service.retry_later(
+                    session,
+                    delivery_id=row.id,
+                    worker=self.name,
+                    error="throttled",
+                    at=at,
+                    count_attempt=False,
+                )
+
+    async def _failed(self, row: Delivery, failure: SendFailure) -> None:
+        now = self.clock.now()
+        async with self.sessions() as session, session.begin():
+            if failure.kind == FailureKind.RETRY_AFTER:
+                await delivery_service.retry_later(
+                    session,
+                    delivery_id=row.id,
+                    worker=self.name,
+                    error=failure.reason,
+                    at=now + timedelta(seconds=failure.retry_after or 1),
+                    count_attempt=False,
+                )
+                return
+            if (
+                failure.kind == FailureKind.TRANSIENT
+                and row.attempts + 1 < self.backoff.max_attempts
+            ):
+                await delivery_service.retry_later(
+                    session,
+                    delivery_id=row.id,
+                    worker=self.name,
+                    error=failure.reason,
+                    at=now + self.backoff.delay(row.attempts + 1),
+                )
+                return
+            failed = await delivery_service.fail(
+                session, delivery_id=row.id, worker=self.name, error=failure.reason, now=now
+            )
+            if failed is not None:
+                log.warning(
+                    "delivery %s to %s failed for good: %s", row.id, row.platform, failure.reason
+                )
+                await self._tell_coordinators(session, failed, failure, now)
+
+    async def _tell_coordinators(
+        self, session: AsyncSession, row: Delivery, failure: SendFailure, now: datetime
+    ) -> None:
+        """A delivery that will never arrive is reported to the lead agency's chats."""
+        if row.operation_id is None or row.kind == "delivery_failed":
+            return
+        operation = await session.get(Operation, row.operation_id)
+        if operation is None:
+            return
+
+        def build(r: Reader) -> Reply:
+            return Reply(
+                title=r._("Delivery failed on {code}", code=operation.code),
+                lines=[
+                    r._(
+                        "A message could not reach the {platform} chat {chat}: {reason}.",
+                        platform=row.platform,
+                        chat=row.chat_id,
+                        reason=failure.reason,
+                    ),
+                    r._("Check that the bot is still in that chat, or link another one."),
+                ],
+            )
+
+        destinations = [
+            d
+            for d in await notify.agencies(session, operation.lead_agency_id)
+            if (d.platform, d.workspace, d.chat_id) != (row.platform, row.workspace, row.chat_id)
+        ]
+        await notify.send(
+            session,
+            destinations=destinations,
+            build=build,
+            kind="delivery_failed",
+            key=f"failed:{row.id}",
+            operation_id=operation.id,
+            now=now,
+        )

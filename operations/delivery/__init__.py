@@ -1,0 +1,1 @@
+"""Transactional outbox: one row per message per destination chat."""

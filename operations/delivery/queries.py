@@ -1,0 +1,87 @@
+"""SQL of the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations.delivery.models import FAILED, PENDING, SENDING, Delivery
+
+
+async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    rows = await session.scalars(select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_(keys)))
+    return set(rows)
+
+
+async def claimable_ids(
+    session: AsyncSession, *, now: datetime, limit: int, platforms: Sequence[str]
+) -> list[int]:
+    """Due pending rows, and rows whose sender's lease ran out; locked, skipping locked ones."""
+    stmt = (
+        select(Delivery.id)
+        .where(
+            Delivery.platform.in_(platforms),
+            or_(
+                and_(Delivery.state == PENDING, Delivery.next_attempt_at <= now),
+                and_(Delivery.state == SENDING, Delivery.lease_until < now),
+            ),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return list(await session.scalars(stmt))
+
+
+async def mark_claimed(
+    session: AsyncSession, ids: Sequence[int], *, lease_until: datetime, worker: str
+) -> list[Delivery]:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(state=SENDING, lease_until=lease_until, claimed_by=worker)
+    )
+    rows = await session.scalars(
+        select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.next_attempt_at, Delivery.id)
+    )
+    return list(rows)
+
+
+async def by_id_for_worker(session: AsyncSession, delivery_id: int, worker: str) -> Delivery | None:
+    """The row if this worker still holds it (another may have taken it over after a lease)."""
+    return await session.scalar(
+        select(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.claimed_by == worker, Delivery.state == SENDING)
+        .with_for_update()
+    )
+
+
+async def health(session: AsyncSession, operation_id: int) -> dict[str, int]:
+    """Pending (incl. in flight) and failed deliveries of an operation."""
+    rows = await session.execute(
+        select(Delivery.state, func.count(Delivery.id))
+        .where(
+            Delivery.operation_id == operation_id, Delivery.state.in_((PENDING, SENDING, FAILED))
+        )
+        .group_by(Delivery.state)
+    )
+    counts = {state: int(n) for state, n in rows}
+    return {
+        "pending": counts.get(PENDING, 0) + counts.get(SENDING, 0),
+        "failed": counts.get(FAILED, 0),
+    }
+
+
+async def renew(session: AsyncSession, *, worker: str, lease_until: datetime) -> int:
+    """Extend the lease of every row this worker is still sending."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.claimed_by == worker, Delivery.state == SENDING)
+        .values(lease_until=lease_until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,128 @@
+"""Write deliveries with the change that causes them; claim, complete and retry them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations.delivery import queries
+from operations.delivery.models import FAILED, SENT, Delivery
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message for one chat, already rendered by the caller (`payload` is opaque here)."""
+
+    dedupe_key: str
+    platform: str
+    workspace: str
+    chat_id: str
+    kind: str
+    payload: str
+    agency_id: int | None = None
+    operation_id: int | None = None
+
+
+async def enqueue(session: AsyncSession, *, items: Sequence[Outgoing], now: datetime) -> int:
+    """Add the deliveries whose dedupe key is new; returns how many were added."""
+    seen = await queries.existing_keys(session, [i.dedupe_key for i in items])
+    added = 0
+    for item in items:
+        if item.dedupe_key in seen:
+            continue
+        seen.add(item.dedupe_key)
+        session.add(
+            Delivery(
+                dedupe_key=item.dedupe_key,
+                platform=item.platform,
+                workspace=item.workspace,
+                chat_id=item.chat_id,
+                agency_id=item.agency_id,
+                operation_id=item.operation_id,
+                kind=item.kind,
+                payload=item.payload,
+                state="pending",
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+        added += 1
+    await session.flush()
+    return added
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    worker: str,
+    platforms: Sequence[str],
+) -> list[Delivery]:
+    """Take up to `limit` due deliveries (of these platforms) for this worker until now + lease."""
+    ids = await queries.claimable_ids(session, now=now, limit=limit, platforms=platforms)
+    if not ids:
+        return []
+    return await queries.mark_claimed(session, ids, lease_until=now + lease, worker=worker)
+
+
+async def complete(
+    session: AsyncSession, *, delivery_id: int, worker: str, message_id: str, now: datetime
+) -> bool:
+    """Record a successful send; False if the row is no longer this worker's."""
+    row = await queries.by_id_for_worker(session, delivery_id, worker)
+    if row is None:
+        return False
+    row.state, row.message_id, row.sent_at, row.lease_until = SENT, message_id, now, None
+    row.attempts += 1
+    await session.flush()
+    return True
+
+
+async def retry_later(
+    session: AsyncSession,
+    *,
+    delivery_id: int,
+    worker: str,
+    error: str,
+    at: datetime,
+    count_attempt: bool = True,
+) -> Delivery | None:
+    """Put a delivery back for another try at `at`."""
+    row = await queries.by_id_for_worker(session, delivery_id, worker)
+    if row is None:
+        return None
+    row.state, row.next_attempt_at, row.lease_until = "pending", at, None
+    row.claimed_by, row.last_error = None, error[:300]
+    if count_attempt:
+        row.attempts += 1
+    await session.flush()
+    return row
+
+
+async def fail(
+    session: AsyncSession, *, delivery_id: int, worker: str, error: str, now: datetime
+) -> Delivery | None:
+    """Give up on a delivery (chat gone, bot removed, too many attempts)."""
+    row = await queries.by_id_for_worker(session, delivery_id, worker)
+    if row is None:
+        return None
+    row.state, row.last_error, row.lease_until = FAILED, error[:300], None
+    row.attempts += 1
+    await session.flush()
+    return row
+
+
+async def health(session: AsyncSession, *, operation_id: int) -> dict[str, int]:
+    """How many of an operation's deliveries are pending and how many failed."""
+    return await queries.health(session, operation_id)
+
+
+async def renew_leases(session: AsyncSession, *, worker: str, until: datetime) -> int:
+    """Keep the rows this worker is sending (a live worker's rows are not taken over)."""
+    return await queries.renew(session, worker=worker, lease_until=until)

@@ -1,0 +1,1 @@
+"""Reminders: what fired, and custom reminders."""

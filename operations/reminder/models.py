@@ -1,0 +1,35 @@
+"""Reminder models: the log of what fired, and reminders people set."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from operations.db import Base, UTCDateTime
+
+
+class ReminderLog(Base):
+    """A reminder that fired; its key makes it fire once, whatever the replicas and restarts."""
+
+    __tablename__ = "reminder_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """A reminder someone asked for on a task (`remind REF WHEN`, or a snooze button)."""
+
+    __tablename__ = "reminder"
+    __table_args__ = (Index("ix_reminder_pending", "fired_at", "fire_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    fire_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,0 +1,201 @@
+"""Which reminders are due now, and recording that each fired once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations import access, validation
+from operations.actor import Actor
+from operations.audit import service as audit
+from operations.errors import Invalid
+from operations.member.models import Member
+from operations.operation import service as operation_service
+from operations.operation.models import Operation
+from operations.reminder import queries
+from operations.reminder.models import Reminder, ReminderLog
+from operations.task import service as task_service
+from operations.task.models import Task
+
+DAY = timedelta(days=1)
+SWEEP_LIMIT = 5000
+NOTE_MAX = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TaskReminder:
+    """A task reminder due now; `kind` is before:<seconds>, due, overdue:<days> or custom."""
+
+    key: str
+    kind: str
+    task: Task
+    note: str | None = None
+    before: timedelta | None = None
+    overdue_days: int = 0
+
+
+def _stage(
+    due: datetime, now: datetime, offsets: Sequence[timedelta]
+) -> tuple[str, timedelta | None, int] | None:
+    if due > now:
+        reached = [o for o in offsets if due - o <= now]
+        if not reached:
+            return None
+        offset = min(reached)  # after downtime only the latest stage is sent
+        return f"before:{int(offset.total_seconds())}", offset, 0
+    days = int((now - due) // DAY)
+    return ("due", None, 0) if days == 0 else (f"overdue:{days}", None, days)
+
+
+async def due_task_reminders(
+    session: AsyncSession, *, now: datetime, offsets: Sequence[timedelta]
+) -> list[TaskReminder]:
+    """Reminders of open tasks whose stage (before, at, daily overdue) was reached and not sent.
+
+    The key names the due time too, so changing a task's due time re-arms its reminders.
+    """
+    horizon = now + max(offsets, default=timedelta(0))
+    candidates: list[TaskReminder] = []
+    for task in await queries.tasks_due_before(session, horizon, limit=SWEEP_LIMIT):
+        assert task.due_at is not None
+        stage = _stage(task.due_at, now, offsets)
+        if stage is None:
+            continue
+        kind, before, days = stage
+        key = f"task:{task.id}:{task.due_at.isoformat()}:{kind}"
+        candidates.append(TaskReminder(key, kind, task, before=before, overdue_days=days))
+    done = await queries.logged(session, [c.key for c in candidates])
+    return [c for c in candidates if c.key not in done]
+
+
+async def due_custom_reminders(session: AsyncSession, *, now: datetime) -> list[TaskReminder]:
+    """Reminders people set that are due; they are marked fired when recorded."""
+    reminders = await queries.custom_due(session, now, limit=SWEEP_LIMIT)
+    tasks = await queries.tasks_by_ids(session, [r.task_id for r in reminders])
+    return [
+        TaskReminder(f"custom:{r.id}", "custom", tasks[r.task_id], note=r.note)
+        for r in reminders
+        if r.task_id in tasks
+    ]
+
+
+async def record_fired(session: AsyncSession, *, key: str, now: datetime) -> bool:
+    """Record that a reminder fired; False if it already had (another replica, a retry)."""
+    try:
+        async with session.begin_nested():
+            session.add(ReminderLog(key=key, fired_at=now))
+            await session.flush()
+            if key.startswith("custom:"):
+                reminder = await session.get(Reminder, int(key.split(":", 1)[1]))
+                if reminder is not None:
+                    reminder.fired_at = now
+                    await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def create_reminder(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    number: int,
+    fire_at: datetime,
+    note: str | None,
+    now: datetime,
+) -> tuple[Task, Reminder]:
+    """A reminder on a task at a given time (also what the snooze buttons make)."""
+    task = await task_service.get_task(session, actor=actor, code=code, number=number)
+    access.require_updates_task(actor, "remind", assignee_agency_id=task.assignee_agency_id)
+    operation_service.require_live(task.operation, "remind")
+    if fire_at <= now:
+        raise Invalid("remind", "past")
+    clean = validation.text("note", note, max_length=NOTE_MAX) if note else None
+    reminder = Reminder(
+        task_id=task.id, fire_at=fire_at, note=clean, created_by_id=actor.member_id, created_at=now
+    )
+    session.add(reminder)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.remind",
+        subject=f"task:{task.ref}",
+        now=now,
+        details={"at": fire_at, "note": clean},
+    )
+    return task, reminder
+
+
+@dataclass(frozen=True, slots=True)
+class CadenceReminder:
+    key: str
+    operation: Operation
+    last_update: datetime | None
+    silent_for: timedelta
+
+
+async def due_cadence_reminders(session: AsyncSession, *, now: datetime) -> list[CadenceReminder]:
+    """Active operations silent for longer than their cadence (once per cadence period)."""
+    candidates = []
+    for operation, last in await queries.cadence_operations(session):
+        assert operation.cadence_seconds is not None
+        since = last or operation.starts_at or operation.created_at
+        every = timedelta(seconds=operation.cadence_seconds)
+        periods = int((now - since) // every)
+        if periods < 1:
+            continue
+        key = f"cadence:{operation.id}:{since.isoformat()}:{periods}"
+        candidates.append(CadenceReminder(key, operation, last, now - since))
+    done = await queries.logged(session, [c.key for c in candidates])
+    return [c for c in candidates if c.key not in done]
+
+
+async def set_cadence(
+    session: AsyncSession, *, actor: Actor, code: str, every: timedelta | None, now: datetime
+) -> Operation:
+    """Remind an operation's coordinators when it has had no status update for `every`."""
+    access.require_runs(actor, "op cadence")
+    operation = await operation_service.get_operation(session, actor=actor, code=code, lock=True)
+    operation_service.require_live(operation, "cadence")
+    if every is not None and every < timedelta(minutes=10):
+        raise Invalid("cadence", "too_short")
+    operation.cadence_seconds = int(every.total_seconds()) if every else None
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="operation.cadence",
+        subject=f"operation:{operation.code}",
+        now=now,
+        details={"seconds": operation.cadence_seconds},
+    )
+    return operation
+
+
+async def set_digest(
+    session: AsyncSession, *, actor: Actor, at: str | None, now: datetime
+) -> Member:
+    """Turn the member's daily digest on (at a local HH:MM) or off."""
+    member = await session.get_one(Member, actor.member_id)
+    member.digest_at = at
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="member.digest",
+        subject=f"member:{member.id}",
+        now=now,
+        details={"at": at},
+    )
+    return member
+
+
+async def digest_members(session: AsyncSession) -> list[Member]:
+    """Members who asked for a daily digest, with their agency."""
+    return await queries.digest_members(session)
