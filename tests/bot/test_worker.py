@@ -1,0 +1,254 @@
+"""The delivery worker end to end: outbox -> real python-telegram-bot and slack_sdk senders ->
+fake Telegram and Slack enforcing the platforms' limits, with faults, failures and two workers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.request import HTTPXRequest
+
+from adapters.slack.sender import SlackSender
+from adapters.telegram.sender import TelegramSender
+from bot.clock import FakeClock
+from bot.delivery import Sender
+from bot.reply import Tone
+from bot.worker import Backoff, DeliveryWorker
+from operations import db
+from operations.delivery.models import Delivery
+from tests.conftest import Chat, Person, make_engine
+from tests.fakes.slack import FakeSlack
+from tests.fakes.telegram import FakeTelegram
+
+TOKEN = "123456:TEST-TOKEN"
+AGENCIES = 20
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TOKEN) as fake:
+        yield fake
+        fake.assert_no_violations()
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    async with FakeSlack() as fake:
+        yield fake
+        fake.assert_no_violations()
+
+
+@pytest.fixture
+async def senders(tg: FakeTelegram, slack: FakeSlack) -> AsyncIterator[dict[str, Sender]]:
+    request = HTTPXRequest(read_timeout=0.3, connect_timeout=2, write_timeout=2)
+    async with Bot(TOKEN, base_url=tg.base_url, request=request) as bot:
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.api_url, timeout=0.3)  # type: ignore[arg-type]
+        yield {"telegram": TelegramSender(bot), "slack": SlackSender(client)}
+
+
+async def ok(person: Person, line: str) -> str:
+    out = await person.says(line)
+    assert person.reply.tone != Tone.ERROR, out
+    return out
+
+
+def chat_of(index: int) -> tuple[str, str]:
+    """Agencies alternate between a Telegram group and a Slack channel."""
+    return ("telegram", f"-100{index:03d}") if index % 2 else ("slack", f"C{index:03d}")
+
+
+@pytest.fixture
+async def operation(chat: Chat, admin: Person) -> Person:
+    """OP-20 led by AG01 with 20 agencies, each with one linked chat; returns a Slack coordinator."""
+    for i in range(1, AGENCIES + 1):
+        await ok(admin, f'agency add AG{i:02d} "Agency {i}" --country FR --tz Europe/Paris')
+    await ok(admin, 'op new OP-20 "Twenty agencies" --lead AG01')
+    for i in range(2, AGENCIES + 1):
+        await ok(admin, f"op join OP-20 AG{i:02d}")
+    await ok(admin, "op start OP-20")
+    tina = chat.person("tina", "Tina", platform="telegram", workspace="telegram", chat_id="1")
+    sam = chat.person("sam", "Sam", platform="slack", workspace="T0001", chat_id="D1")
+    await tina.joins_with_invite_from(admin, "AG01", "admin")
+    await sam.joins_with_invite_from(admin, "AG01", "admin")
+    for i in range(1, AGENCIES + 1):
+        platform, chat_id = chat_of(i)
+        person = tina if platform == "telegram" else sam
+        person.chat_id = chat_id
+        await ok(person, f"link AG{i:02d}")
+    sam.chat_id = "D1"  # a direct message: not one of the linked chats
+    return sam
+
+
+async def drain(
+    worker: DeliveryWorker, clock: FakeClock, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Run the worker until nothing is pending, moving the fake clock so retries come due."""
+    for _ in range(300):
+        await worker.run_once()
+        async with sessions() as s:
+            left = await s.scalar(
+                select(func.count())
+                .select_from(Delivery)
+                .where(Delivery.state.in_(("pending", "sending")))
+            )
+        if not left:
+            return
+        clock.advance(timedelta(minutes=10))
+        await asyncio.sleep(0.01)
+    raise AssertionError("deliveries still pending")
+
+
+def received(tg: FakeTelegram, slack: FakeSlack) -> Counter[tuple[str, str]]:
+    got: Counter[tuple[str, str]] = Counter()
+    for m in tg.sent_messages():
+        got[("telegram", str(m.chat_id))] += 1
+    for record in slack.messages(kind="message"):
+        got[("slack", str(record.channel))] += 1
+    return got
+
+
+async def test_a_status_update_reaches_20_agencies_on_both_platforms_with_no_429(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    tg.enforce_rate_limits = True
+    slack.enforce_rate_limits = True
+    out = await ok(operation, 'status OP-20 "Phase 2 started"')
+    assert "Sent to 20 agencies, 20 chats." in out
+    await ok(operation, 'status OP-20 "Warehouse 4 raided"')
+    await ok(operation, 'status OP-20 "Phase 3"')
+    await drain(DeliveryWorker(sessions, senders, clock), clock, sessions)
+    got = received(tg, slack)
+    assert got == Counter({chat_of(i): 3 for i in range(1, AGENCIES + 1)})
+    assert tg.count_429 == 0 and slack.count_429 == 0
+    texts = [m.plain_text or "" for m in tg.sent_messages(-100001)]
+    assert [
+        "Phase 2 started" in texts[0],
+        "Warehouse 4 raided" in texts[1],
+        "Phase 3" in texts[2],
+    ] == [True] * 3
+    assert "Status update — OP-20" in texts[0] and "CET" in texts[0]  # Paris time
+
+
+async def test_under_30_percent_faults_every_delivery_arrives(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    tg.set_random_faults(rate=0.3, seed=7, kinds=("retry_after", "server_error", "slow"), delay=0.6)
+    slack.set_random_faults(
+        rate=0.3, seed=7, kinds=("rate_limited", "server_error", "slow"), delay=0.6
+    )
+    for n in range(3):
+        await ok(operation, f'status OP-20 "Update {n}"')
+    worker = DeliveryWorker(sessions, senders, clock, backoff=Backoff(base=0.01))
+    await drain(worker, clock, sessions)
+    got = received(tg, slack)
+    assert set(got) == {chat_of(i) for i in range(1, AGENCIES + 1)}
+    faults = Counter(c.fault for c in [*tg.calls, *slack.calls] if c.fault)
+    assert faults["slow"] > 0 and sum(faults.values()) > 10  # the faults really happened
+    duplicates = sum(n - 3 for n in got.values())
+    assert all(n >= 3 for n in got.values()), got  # none lost
+    assert duplicates <= faults["slow"]  # a repeat only where an answer was lost in a timeout
+    async with sessions() as s:
+        states = Counter(await s.scalars(select(Delivery.state)))
+    assert states == Counter({"sent": 60})
+
+
+async def test_a_chat_that_is_gone_fails_once_and_the_coordinators_are_told(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    tg.inject_fault(method="sendMessage", kind="chat_not_found", times=None, chat_id=-100003)
+    await ok(operation, 'status OP-20 "Phase 2 started"')
+    await drain(DeliveryWorker(sessions, senders, clock), clock, sessions)
+    async with sessions() as s:
+        failed = list(await s.scalars(select(Delivery).where(Delivery.state == "failed")))
+    assert [(d.chat_id, d.attempts) for d in failed] == [("-100003", 1)]
+    assert "chat not found" in (failed[0].last_error or "").lower()
+    notices = [
+        m for m in tg.sent_messages(-100001) if "Delivery failed on OP-20" in (m.plain_text or "")
+    ]
+    assert len(notices) == 1  # AG01 leads: its chat hears about it
+    assert "-100003" in (notices[0].plain_text or "")
+    summary = await ok(operation, "summary OP-20")
+    assert "Deliveries: 0 pending, 1 failed" in summary
+    assert len([c for c in tg.calls_to("sendMessage") if c.params.get("chat_id") == -100003]) == 1
+
+
+async def test_a_dead_workers_rows_are_taken_over_after_its_lease(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    await ok(operation, 'status OP-20 "Phase 2 started"')
+    dead = DeliveryWorker(sessions, {}, clock, lease=timedelta(seconds=30))
+    async with sessions() as s, s.begin():
+        from operations.delivery import service as delivery_service
+
+        claimed = await delivery_service.claim(
+            s,
+            now=clock.now(),
+            limit=100,
+            lease=timedelta(seconds=30),
+            worker=dead.name,
+            platforms=["telegram", "slack"],
+        )
+    assert len(claimed) == 20  # ... and then the process died before sending
+    heir = DeliveryWorker(sessions, senders, clock)
+    assert await heir.run_once() == 0  # the lease still holds
+    clock.advance(timedelta(seconds=31))
+    assert await heir.run_once() == 20
+    assert sum(received(tg, slack).values()) == 20
+
+
+async def test_two_workers_on_one_database_never_send_twice(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    database_url: str,
+) -> None:
+    for n in range(3):
+        await ok(operation, f'status OP-20 "Update {n}"')
+    other_engine = make_engine(database_url)
+    try:
+        other = db.create_session_factory(other_engine)
+        one = DeliveryWorker(sessions, senders, clock, batch=7)
+        two = DeliveryWorker(other, senders, clock, batch=7)
+
+        async def loop(worker: DeliveryWorker) -> int:
+            total = 0
+            for _ in range(40):
+                total += await worker.run_once()
+            return total
+
+        first, second = await asyncio.gather(loop(one), loop(two))
+    finally:
+        await other_engine.dispose()
+    assert first + second == 60
+    assert first > 0 and second > 0  # both did part of the work
+    assert received(tg, slack) == Counter({chat_of(i): 3 for i in range(1, AGENCIES + 1)})
