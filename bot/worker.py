@@ -33,33 +33,34 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """A platform's sending limits: (messages, seconds) overall, per chat, per group chat."""
+    """A platform's sending limits as the smallest gap between two messages, in seconds:
+    overall, to one chat, to one group chat."""
 
-    overall: tuple[int, float] | None
-    per_chat: tuple[int, float]
-    per_group: tuple[int, float] | None = None
+    overall: float | None
+    per_chat: float
+    per_group: float | None = None
 
 
 # Telegram: about 30 messages/s overall, 1/s per chat, 20/min per group. Slack: about 1/s
-# per channel. Kept slightly under, so that normal operation meets no 429 at all.
+# per channel. Paced evenly and slightly under: a bucket that lets a burst through and then
+# refills at the full rate would put twice the limit into one window.
 PLATFORM_LIMITS: dict[str, Limits] = {
-    "telegram": Limits(overall=(28, 1.0), per_chat=(1, 1.05), per_group=(20, 61.0)),
-    "slack": Limits(overall=None, per_chat=(1, 1.05)),
-    "console": Limits(overall=None, per_chat=(1000, 1.0)),
+    "telegram": Limits(overall=1 / 29, per_chat=1.05, per_group=3.05),
+    "slack": Limits(overall=None, per_chat=1.05),
 }
 
 
 class RateLimiter:
-    """Leaky buckets per platform, per chat and per group chat (aiolimiter)."""
+    """Even pacing per platform, per chat and per group chat (aiolimiter, one slot each)."""
 
     def __init__(self, limits: Mapping[str, Limits] = PLATFORM_LIMITS) -> None:
         self.limits = limits
         self._buckets: dict[tuple[str, ...], AsyncLimiter] = {}
 
-    def _bucket(self, key: tuple[str, ...], rate: tuple[int, float]) -> AsyncLimiter:
+    def _bucket(self, key: tuple[str, ...], gap: float) -> AsyncLimiter:
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = AsyncLimiter(rate[0], rate[1])
+            bucket = self._buckets[key] = AsyncLimiter(1, gap)
         return bucket
 
     async def acquire(self, platform: str, chat_id: str) -> None:

@@ -112,3 +112,68 @@ async def test_slack_manifest_comes_from_the_registry(tmp_path: Path) -> None:
     assert data["settings"]["socket_mode_enabled"] is False
     assert "/jops task add CODE" in data["display_information"]["long_description"]
     assert "commands" in data["oauth_config"]["scopes"]["bot"]
+
+
+async def _seed_hundred_chats(url: str) -> None:
+    """OP-100 with four agencies and 100 linked Telegram groups; Tina (admin) in chat 1."""
+    from bot.config import Settings
+    from bot.runtime import Runtime
+    from tests.conftest import Chat
+
+    runtime = await Runtime.open(Settings(database_url=url))
+    try:
+        await runtime.ensure_local_admin()
+        chat = Chat(runtime.dispatcher)
+        admin = chat.person("admin", "Local administrator")
+        for i in range(4):
+            await admin.says(f'agency add AG{i} "Agency {i}" --country FR --tz Europe/Paris')
+        await admin.says('op new OP-100 "A hundred chats" --lead AG0')
+        for i in range(1, 4):
+            await admin.says(f"op join OP-100 AG{i}")
+        tina = chat.person("1", "Tina", platform="telegram", workspace="telegram", chat_id="1")
+        await tina.joins_with_invite_from(admin, "AG0", "admin")
+        for n in range(100):
+            tina.chat_id = str(-1000 - n)
+            out = await tina.says(f"link AG{n % 4}")
+            assert "now receives" in out, out
+    finally:
+        await runtime.close()
+
+
+async def test_killed_in_the_middle_of_a_fan_out_every_chat_gets_the_update(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'j.db'}"
+    await _seed_hundred_chats(url)
+    token = "987654:KILL-TEST"
+    env = dict(TELEGRAM_BOT_TOKEN=token, JOINTOPS_DELIVERY_LEASE_SECONDS="2")
+    async with FakeTelegram(token=token, enforce_rate_limits=True) as tg:
+        env["TELEGRAM_API_BASE_URL"] = tg.base_url
+        first = await _start(tmp_path, **env)
+        try:
+            await tg.wait_for_calls("setMyCommands", timeout=30)
+            tg.push_command(
+                1, 1, '/status OP-100 "Phase 2 started"', chat_type="private", first_name="Tina"
+            )
+            await tg.wait_for_messages(31, timeout=60)  # the reply, then 30 of the 100
+        finally:
+            first.kill()  # SIGKILL: no clean shutdown, rows left claimed mid fan-out
+            await first.wait()
+        at_kill = {m.chat_id for m in tg.sent_messages() if m.chat_id < 0}
+        assert 0 < len(at_kill) < 100
+        second = await _start(tmp_path, **env)
+        try:
+            for _ in range(600):
+                groups = {m.chat_id for m in tg.sent_messages() if m.chat_id < 0}
+                if len(groups) == 100:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await _stop(second)
+        tg.assert_no_violations()
+    counts: dict[int, int] = {}
+    for message in tg.sent_messages():
+        if message.chat_id < 0:
+            assert "Phase 2 started" in (message.plain_text or "")
+            counts[message.chat_id] = counts.get(message.chat_id, 0) + 1
+    assert set(counts) == {-1000 - n for n in range(100)}  # every chat, none lost
+    assert sum(counts.values()) - 100 <= 10  # at most the sends in flight at the kill repeat
+    assert tg.count_429 == 0
