@@ -237,13 +237,16 @@ async def test_two_workers_on_one_database_never_send_twice(
     other_engine = make_engine(database_url)
     try:
         other = db.create_session_factory(other_engine)
-        one = DeliveryWorker(sessions, senders, clock, batch=7)
-        two = DeliveryWorker(other, senders, clock, batch=7)
+        one = DeliveryWorker(sessions, senders, clock, batch=5)
+        two = DeliveryWorker(other, senders, clock, batch=5)
 
         async def loop(worker: DeliveryWorker) -> int:
-            total = 0
-            for _ in range(40):
-                total += await worker.run_once()
+            total, idle = 0, 0
+            while idle < 3:  # until the outbox stays empty
+                sent = await worker.run_once()
+                total += sent
+                idle = idle + 1 if sent == 0 else 0
+                await asyncio.sleep(0)
             return total
 
         first, second = await asyncio.gather(loop(one), loop(two))
