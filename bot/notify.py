@@ -15,7 +15,8 @@ from operations.channel import service as channel_service
 from operations.channel.service import Destination
 from operations.delivery import service as delivery_service
 from operations.delivery.service import Outgoing
-from operations.operation import queries as operation_queries
+from operations.enums import TLP
+from operations.operation import service as operation_service
 from operations.operation.models import Operation
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
@@ -63,8 +64,9 @@ async def send(
     return Fanout(agencies=len(agencies), chats=len(items))
 
 
-async def participants(session: AsyncSession, operation: Operation) -> list[Destination]:
-    ids = await operation_queries.participant_agency_ids(session, operation.id)
+async def participants(session: AsyncSession, operation: Operation, tlp: TLP) -> list[Destination]:
+    """The chats of the participating agencies that may receive a message marked `tlp`."""
+    ids = await operation_service.broadcast_agencies(session, operation=operation, tlp=tlp)
     return await channel_service.destinations(session, agency_ids=ids)
 
 
@@ -94,7 +96,7 @@ async def status_update(
 
     return await send(
         session,
-        destinations=await participants(session, operation),
+        destinations=await participants(session, operation, update.tlp),
         build=build,
         kind="status",
         key=f"status:{update.id}",

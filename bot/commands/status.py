@@ -46,6 +46,11 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
     return Reply(
         title=_("Status update posted on {code}.", code=operation.code),
         tlp=update.tlp,
-        lines=[update.text, sent_line(ctx, fanout)],
+        lines=[
+            update.text,
+            _("TLP:RED is not broadcast to chats; it stays in the summary.")
+            if update.tlp == TLP.RED
+            else sent_line(ctx, fanout),
+        ],
         buttons=[Button(_("Summary"), f"summary {operation.code}")],
     )

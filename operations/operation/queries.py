@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from operations import access
 from operations.actor import Actor
 from operations.agency.models import Agency
-from operations.enums import OPEN_TASK_STATUSES, OperationStatus
+from operations.enums import OPEN_TASK_STATUSES, OperationStatus, ParticipationRole
 from operations.operation.models import Operation, Participation
 from operations.summary.queries import ROLE_ORDER
 from operations.task.models import Task
@@ -77,8 +77,10 @@ async def list_visible(
     return [(op, n_agencies, n_open) for op, n_agencies, n_open in rows]
 
 
-async def participant_agency_ids(session: AsyncSession, operation_id: int) -> list[int]:
-    rows = await session.scalars(
-        select(Participation.agency_id).where(Participation.operation_id == operation_id)
-    )
-    return list(rows)
+async def participant_agency_ids(
+    session: AsyncSession, operation_id: int, *, roles: tuple[ParticipationRole, ...] | None = None
+) -> list[int]:
+    stmt = select(Participation.agency_id).where(Participation.operation_id == operation_id)
+    if roles is not None:
+        stmt = stmt.where(Participation.role.in_(roles))
+    return list(await session.scalars(stmt))

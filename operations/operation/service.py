@@ -25,6 +25,25 @@ ACTIONS: dict[str, tuple[tuple[OperationStatus, ...], OperationStatus]] = {
         OperationStatus.CLOSED,
     ),
 }
+# Who may receive a broadcast marked with each TLP level (TLP 2.0): RED is never broadcast to
+# chats; AMBER+STRICT stays with the agencies doing the work; the rest reach every participant.
+TLP_AUDIENCE: dict[TLP, tuple[ParticipationRole, ...]] = {
+    TLP.CLEAR: tuple(ParticipationRole),
+    TLP.GREEN: tuple(ParticipationRole),
+    TLP.AMBER: tuple(ParticipationRole),
+    TLP.AMBER_STRICT: (ParticipationRole.LEAD, ParticipationRole.PARTICIPANT),
+    TLP.RED: (),
+}
+
+
+async def broadcast_agencies(session: AsyncSession, *, operation: Operation, tlp: TLP) -> list[int]:
+    """The agencies a message marked `tlp` may be broadcast to."""
+    roles = TLP_AUDIENCE[tlp]
+    if not roles:
+        return []
+    return await queries.participant_agency_ids(session, operation.id, roles=roles)
+
+
 LIVE = (OperationStatus.PLANNED, OperationStatus.ACTIVE, OperationStatus.SUSPENDED)
 
 

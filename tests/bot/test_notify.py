@@ -1,0 +1,95 @@
+"""Fan-out: who hears what, rendered for each chat's agency, filtered by TLP."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.reply import Tone, from_json
+from operations.delivery.models import Delivery
+from tests.conftest import Chat, Person
+
+
+async def ok(person: Person, line: str) -> str:
+    out = await person.says(line)
+    assert person.reply.tone != Tone.ERROR, out
+    return out
+
+
+async def sent(sessions: async_sessionmaker[AsyncSession]) -> list[Delivery]:
+    async with sessions() as s:
+        return list(await s.scalars(select(Delivery).order_by(Delivery.id)))
+
+
+@pytest.fixture
+async def tina(chat: Chat, admin: Person) -> Person:
+    """OP-1: FR leads, AR takes part, SG observes; each agency has a Telegram group."""
+    for line in (
+        'agency add FR "France" --country FR --tz Europe/Paris --lang fr',
+        'agency add AR "Argentina" --country AR --tz America/Argentina/Buenos_Aires --lang es',
+        'agency add SG "Singapore" --country SG --tz Asia/Singapore',
+        'op new OP-1 "Operation" --lead FR',
+        "op join OP-1 AR",
+        "op join OP-1 SG --role observer",
+    ):
+        await ok(admin, line)
+    tina = chat.person("tina", "Tina", platform="telegram", workspace="telegram", chat_id="100")
+    await tina.joins_with_invite_from(admin, "FR", "admin")
+    for chat_id, agency in (("-1", "FR"), ("-2", "AR"), ("-3", "SG")):
+        tina.chat_id = chat_id
+        await ok(tina, f"link {agency}")
+    tina.chat_id = "100"
+    return tina
+
+
+@pytest.mark.parametrize(
+    ("tlp", "chats"),
+    [("GREEN", {"-1", "-2", "-3"}), ("AMBER", {"-1", "-2", "-3"}), ("AMBER+STRICT", {"-1", "-2"})],
+)
+async def test_status_reaches_the_agencies_its_marking_allows(
+    tina: Person, sessions: async_sessionmaker[AsyncSession], tlp: str, chats: set[str]
+) -> None:
+    out = await ok(tina, f'status OP-1 "Phase 2" --tlp {tlp}')
+    assert f"Sent to {len(chats)} agencies, {len(chats)} chats." in out
+    rows = await sent(sessions)
+    assert {r.chat_id for r in rows} == chats
+    assert all(from_json(r.payload).tlp == tlp for r in rows)
+
+
+async def test_red_is_never_broadcast(
+    tina: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    out = await ok(tina, 'status OP-1 "Source identity" --tlp RED')
+    assert "TLP:RED is not broadcast to chats" in out
+    assert await sent(sessions) == []
+
+
+async def test_each_chat_reads_its_agencys_time_and_the_origin_chat_is_skipped(
+    tina: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    tina.chat_id = "-2"  # typed in AR's group: that group already sees the answer
+    out = await ok(tina, 'status OP-1 "Phase 2"')
+    assert "Sent to 2 agencies, 2 chats." in out
+    rows = {r.chat_id: from_json(r.payload) for r in await sent(sessions)}
+    assert set(rows) == {"-1", "-3"}
+    assert rows["-1"].fields[1].value == "2026-11-26 11:00 CET"
+    assert rows["-3"].fields[1].value == "2026-11-26 18:00 +08"
+
+
+async def test_task_events_go_to_the_assignee_and_completion_also_to_the_lead(
+    tina: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    out = await ok(tina, 'task add OP-1 "Raid" --to AR')
+    assert "Sent to 1 agency, 1 chat." in out
+    await ok(tina, "task start OP-1#1")  # no noise for a start
+    await ok(tina, "task done OP-1#1")
+    await ok(tina, "task assign OP-1#1 SG")  # reassigning a done task is allowed: both hear
+    kinds = [(r.kind, r.chat_id) for r in await sent(sessions)]
+    assert kinds == [
+        ("task.assigned", "-2"),
+        ("task.done", "-2"),
+        ("task.done", "-1"),
+        ("task.reassigned", "-2"),
+        ("task.reassigned", "-3"),
+    ]
