@@ -94,6 +94,46 @@ async def ensure_admin(
     return member
 
 
+async def _ensure_stranger(
+    session: AsyncSession, *, platform: str, workspace: str, external_id: str
+) -> None:
+    if await queries.member_by_identity(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    ):
+        raise Conflict("identity", external_id, reason="already_member")
+
+
+def _ensure_usable(
+    code: str, *, used_at: datetime | None, expires_at: datetime, now: datetime
+) -> None:
+    if used_at is not None:
+        raise Conflict("invite", code.upper(), reason="used")
+    if expires_at <= now:
+        raise Invalid("invite_code", "expired", expired_at=expires_at.isoformat())
+
+
+def _add_identity(
+    session: AsyncSession,
+    *,
+    member_id: int,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    name: str,
+    now: datetime,
+) -> None:
+    session.add(
+        Identity(
+            platform=platform,
+            workspace=workspace,
+            external_id=external_id,
+            display_name=name,
+            member_id=member_id,
+            created_at=now,
+        )
+    )
+
+
 def normalise_code(code: str) -> str:
     """Invite codes are read case-insensitively, ignoring dashes and spaces."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
@@ -163,33 +203,26 @@ async def redeem_invite(
     now: datetime,
 ) -> tuple[Member, Agency]:
     """Bind a new chat account to a new member as the invite says; each code works once."""
-    if await queries.member_by_identity(
-        session, platform=platform, workspace=workspace, external_id=external_id
-    ):
-        raise Conflict("identity", external_id, reason="already_member")
+    await _ensure_stranger(session, platform=platform, workspace=workspace, external_id=external_id)
     if len(normalise_code(code)) != 12:
         raise Invalid("invite_code", "format")
     invite = await queries.invite_by_hash(session, _hash(code))
     if invite is None:
         raise NotFound("invite", code.upper())
-    if invite.used_at is not None:
-        raise Conflict("invite", code.upper(), reason="used")
-    if invite.expires_at <= now:
-        raise Invalid("invite_code", "expired", expired_at=invite.expires_at.isoformat())
+    _ensure_usable(code, used_at=invite.used_at, expires_at=invite.expires_at, now=now)
     agency = await session.get_one(Agency, invite.agency_id)
     name = validation.text("name", display_name, max_length=validation.NAME_MAX)
     member = Member(display_name=name, agency_id=agency.id, role=invite.role, created_at=now)
     session.add(member)
     await session.flush()
-    session.add(
-        Identity(
-            platform=platform,
-            workspace=workspace,
-            external_id=external_id,
-            display_name=name,
-            member_id=member.id,
-            created_at=now,
-        )
+    _add_identity(
+        session,
+        member_id=member.id,
+        platform=platform,
+        workspace=workspace,
+        external_id=external_id,
+        name=name,
+        now=now,
     )
     invite.used_at, invite.used_by_id = now, member.id
     await session.flush()
@@ -285,26 +318,19 @@ async def _redeem_link(
     display_name: str,
     now: datetime,
 ) -> Joined:
-    if await queries.member_by_identity(
-        session, platform=platform, workspace=workspace, external_id=external_id
-    ):
-        raise Conflict("identity", external_id, reason="already_member")
-    if link.used_at is not None:
-        raise Conflict("invite", code.upper(), reason="used")
-    if link.expires_at <= now:
-        raise Invalid("invite_code", "expired", expired_at=link.expires_at.isoformat())
+    await _ensure_stranger(session, platform=platform, workspace=workspace, external_id=external_id)
+    _ensure_usable(code, used_at=link.used_at, expires_at=link.expires_at, now=now)
     member = await session.get_one(Member, link.member_id)
     agency = await session.get(Agency, member.agency_id) if member.agency_id else None
     name = validation.text("name", display_name, max_length=validation.NAME_MAX)
-    session.add(
-        Identity(
-            platform=platform,
-            workspace=workspace,
-            external_id=external_id,
-            display_name=name,
-            member_id=member.id,
-            created_at=now,
-        )
+    _add_identity(
+        session,
+        member_id=member.id,
+        platform=platform,
+        workspace=workspace,
+        external_id=external_id,
+        name=name,
+        now=now,
     )
     link.used_at = now
     await session.flush()
