@@ -126,6 +126,11 @@ def bind(command: Command, tokens: list[Token], *, now: datetime, tz: ZoneInfo) 
             i += 1
         else:
             if position >= len(positional):
+                if any(p.kind == Kind.TEXT for p in positional):
+                    raise UsageError(
+                        N_("Unexpected argument: {value}. Put text with spaces in quotes."),
+                        value=token.text,
+                    )
                 raise UsageError(N_("Unexpected argument: {value}."), value=token.text)
             param = positional[position]
             position += 1

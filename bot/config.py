@@ -21,7 +21,11 @@ class Settings(BaseSettings):
     """Every configuration variable of DESIGN.md, with its default."""
 
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        env_ignore_empty=True,  # TELEGRAM_BOT_TOKEN= (empty) leaves Telegram off
     )
 
     database_url: str = Field(

@@ -6,6 +6,7 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -78,36 +79,42 @@ class Dispatcher:
     async def _dispatch(self, invocation: Invocation) -> Reply:
         tr = Translator(self.defaults.language)
         command: Command | None = None
-        try:
-            tokens = tokenize(invocation.text)
-            command, rest = self.registry.resolve(tokens)
-        except UsageError as error:
-            guessed = self.registry.guess(invocation.text)
-            return error_reply(error, tr, error.usage or (guessed.usage() if guessed else None))
         async with self.sessions() as session:
             try:
                 async with session.begin():
-                    reply = await self._run(session, invocation, command, rest)
-                if self.after_commit is not None:
-                    self.after_commit()
-                return reply
+                    now = self.clock.now()
+                    resolved = await member_service.resolve(
+                        session,
+                        platform=invocation.platform,
+                        workspace=invocation.workspace,
+                        external_id=invocation.user_id,
+                    )
+                    actor, member, agency = resolved if resolved else (None, None, None)
+                    tr, tz = self._locale(member, agency)  # errors too speak the reader's language
+                    command, rest = self.registry.resolve(tokenize(invocation.text))
+                    reply = await self._run(session, invocation, command, rest, actor, tr, tz, now)
             except (DomainError, UsageError) as error:
                 # the transaction was rolled back: nothing of the command remains
-                tr = await self._translator_after_error(session, invocation)
-                return error_reply(error, tr, command.usage())
+                usage = error.usage if isinstance(error, UsageError) else None
+                if usage is None and command is None:
+                    guessed = self.registry.guess(invocation.text)
+                    usage = guessed.usage() if guessed else None
+                return error_reply(error, tr, usage or (command.usage() if command else None))
+        if self.after_commit is not None:
+            self.after_commit()
+        return reply
 
     async def _run(
-        self, session: AsyncSession, invocation: Invocation, command: Command, rest: list[Token]
+        self,
+        session: AsyncSession,
+        invocation: Invocation,
+        command: Command,
+        rest: list[Token],
+        actor: Actor | None,
+        tr: Translator,
+        tz: ZoneInfo,
+        now: datetime,
     ) -> Reply:
-        now = self.clock.now()
-        resolved = await member_service.resolve(
-            session,
-            platform=invocation.platform,
-            workspace=invocation.workspace,
-            external_id=invocation.user_id,
-        )
-        actor, member, agency = resolved if resolved else (None, None, None)
-        tr, tz = self._locale(member, agency)
         if actor is None and not command.public:
             return Reply(
                 title=tr.gettext("You are not a member of jointops yet."),
@@ -154,18 +161,3 @@ class Dispatcher:
             or self.defaults.timezone
         )
         return Translator(str(language)), when.load_timezone(zone)
-
-    async def _translator_after_error(
-        self, session: AsyncSession, invocation: Invocation
-    ) -> Translator:
-        resolved = await member_service.resolve(
-            session,
-            platform=invocation.platform,
-            workspace=invocation.workspace,
-            external_id=invocation.user_id,
-        )
-        return (
-            self._locale(resolved[1], resolved[2])[0]
-            if resolved
-            else Translator(self.defaults.language)
-        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_, Translator
 from bot.parser import UsageError
 from bot.reply import Reply, Tone
+from operations.enums import OperationStatus, TaskStatus
 from operations.errors import (
     Conflict,
     DomainError,
@@ -13,6 +14,8 @@ from operations.errors import (
     NotFound,
     NotPermitted,
 )
+
+STATES = frozenset({*TaskStatus, *OperationStatus})
 
 KIND_NAMES = {
     "agency": N_("agency"),
@@ -34,8 +37,8 @@ ROLE_NAMES = {
 
 CONFLICTS = {
     ("agency", "exists"): N_("Agency {key} already exists."),
-    ("operation", "exists"): N_("Operation {key} already exists."),
-    ("participation", "exists"): N_("{key} already takes part (agency@operation)."),
+    ("operation", "exists"): N_("The operation code {key} is already taken."),
+    ("participation", "exists"): N_("{agency} already takes part in {operation}."),
     ("channel", "already_linked"): N_("This chat is already linked to {key}."),
     ("invite", "used"): N_("Invite code {key} has already been used."),
     ("identity", "already_member"): N_("You have already joined; send whoami to see your role."),
@@ -62,6 +65,9 @@ INVALID = {
         "{agency} does not take part in {operation}; add it first with op join {operation} {agency}."
     ),
     ("assignee", "unchanged"): N_("The task is already assigned to {agency}."),
+    ("assignee", "observer"): N_(
+        "{agency} only observes {operation}; tasks go to agencies that take part."
+    ),
     ("role", "lead_is_set"): N_("An operation has one lead, set when it is created."),
     ("invite_code", "format"): N_("That is not an invite code (it looks like ABCD-EFGH-JKLM)."),
     ("invite_code", "expired"): N_("That invite code has expired; ask for a new one."),
@@ -115,6 +121,14 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
                 key=error.key,
                 current=error.current.replace("_", " "),
             )
+        if error.target not in STATES:
+            return _(
+                "{kind} {key} is {current}, so {action} is not possible.",
+                kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
+                key=error.key,
+                current=error.current.replace("_", " "),
+                action=error.target,
+            )
         return _(
             "{kind} {key} is {current}; it cannot become {target}.",
             kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
@@ -124,7 +138,8 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
         )
     if isinstance(error, Conflict):
         message = CONFLICTS.get((error.kind, error.reason), N_("{key} already exists."))
-        return _(message, key=error.key)
+        agency, _at, operation = error.key.partition("@")
+        return _(message, key=error.key, agency=agency, operation=operation)
     if isinstance(error, Invalid):
         if error.reason in TEXT_PROBLEMS:
             field = _(FIELD_NAMES.get(error.field, error.field))
@@ -140,6 +155,7 @@ def error_reply(error: DomainError | UsageError, tr: Translator, usage: str | No
     """A refusal: one line saying what was wrong, and the usage of the command."""
     return Reply(
         title=describe(error, tr),
+        rtl=tr.rtl,
         tone=Tone.ERROR,
         usage=tr.gettext("Usage: {usage}", usage=usage) if usage else None,
         private=True,

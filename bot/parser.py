@@ -11,12 +11,13 @@ from bot.i18n import N_
 _QUOTES = {
     '"': '"',
     "'": "'",
-    "\u201c": "\u201d",
-    "\u201e": "\u201d",
-    "\u2018": "\u2019",
-    "\u00ab": "\u00bb",
-    "\u201d": "\u201d",
+    "\u201c": "\u201d",  # “English”
+    "\u201e": "\u201c\u201d",  # „German“ (or „Polish”)
+    "\u2018": "\u2019",  # ‘single’
+    "\u00ab": "\u00bb",  # «French»
+    "\u201d": "\u201d",  # ”Swedish”
 }
+_DASHES = ("\u2014", "\u2013")  # phones turn "--to" into "—to" (em) or "–to" (en)
 _BIDI_OVERRIDES = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 MAX_LINE = 8000
 
@@ -66,9 +67,10 @@ def tokenize(line: str) -> list[Token]:
         if line[i].isspace():
             i += 1
             continue
-        closing = _QUOTES.get(line[i])
-        if closing is not None:
-            end = line.find(closing, i + 1)
+        closers = _QUOTES.get(line[i])
+        if closers is not None:
+            found = [at for c in closers if (at := line.find(c, i + 1)) >= 0]
+            end = min(found) if found else -1
             if end < 0:
                 raise UsageError(N_("A quote is not closed: {text}"), text=line[i : i + 30])
             tokens.append(Token(line[i + 1 : end], quoted=True))
@@ -77,5 +79,8 @@ def tokenize(line: str) -> list[Token]:
         start = i
         while i < n and not line[i].isspace():
             i += 1
-        tokens.append(Token(line[start:i]))
+        word = line[start:i]
+        if word.startswith(_DASHES) and len(word) > 1 and word[1].isalpha():
+            word = "--" + word[1:]
+        tokens.append(Token(word))
     return tokens

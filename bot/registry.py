@@ -58,6 +58,8 @@ class Param:
             text = f"--{self.flag} {self.name}"
         elif self.kind == Kind.TEXT:
             text = f'"{self.name}"'
+        elif self.kind == Kind.CHOICE and len(self.choices) <= 3:
+            text = "|".join(self.choices)
         else:
             text = self.name
         return text if self.required else f"[{text}]"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.context import Localizer
 from bot.i18n import N_
 from bot.reply import Button, Field
-from operations.enums import Priority, TaskStatus
+from operations.enums import TLP, Priority, TaskStatus
 from operations.task.models import Task
 
 STATUS_NAMES = {
@@ -67,6 +67,15 @@ def task_fields(ctx: Localizer, task: Task) -> list[Field]:
     if task.blocked_reason:
         fields.append(Field(_("Blocked because"), task.blocked_reason))
     return fields
+
+
+TLP_ORDER = list(TLP)
+
+
+def strictest(*levels: str | None) -> str | None:
+    """The most restrictive TLP marking among those given (a message carries the strictest)."""
+    known = [TLP(level) for level in levels if level]
+    return max(known, key=TLP_ORDER.index) if known else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,6 +89,18 @@ def language(value: str) -> Language:
         raise Invalid("language", "unknown", value=value) from None
 
 
+def display_name(value: str, *, fallback: str) -> str:
+    """A person's name from their chat account, made fit to store: never refused, since people
+    do not choose how their platform names them (controls dropped, spaces folded, cut)."""
+    cleaned = "".join(
+        ch for ch in value if unicodedata.category(ch) != "Cc" and ch not in _BIDI_OVERRIDES
+    )
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > NAME_MAX:
+        cleaned = cleaned[: NAME_MAX - 1].rstrip() + "…"
+    return cleaned or fallback
+
+
 def text(field: str, value: str, *, max_length: int, multiline: bool = False) -> str:
     """Free text: trimmed, not empty, within length, without control or bidi-override characters."""
     cleaned = value.strip()

@@ -66,14 +66,14 @@ async def agency_list(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.items.append(
             Item(
                 _(
-                    "{code} — {name} ({country}, {tz}, {lang}): {members} members, {chats} chats",
+                    "{code} — {name} ({country}, {tz}, {lang}): {members}, {chats}",
                     code=agency.code,
                     name=agency.name,
                     country=agency.country,
                     tz=agency.timezone,
                     lang=agency.language,
-                    members=members,
-                    chats=chats,
+                    members=ctx.tr.ngettext("{count} member", "{count} members", members),
+                    chats=ctx.tr.ngettext("{count} chat", "{count} chats", chats),
                 )
             )
         )

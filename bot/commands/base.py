@@ -21,4 +21,11 @@ TLP_FLAG = Param(
     choices=tuple(TLP),
     help="Traffic Light Protocol marking",
 )
-PRIORITY_FLAG = Param("P", Kind.CHOICE, flag="priority", required=False, choices=tuple(Priority))
+PRIORITY_FLAG = Param(
+    "P",
+    Kind.CHOICE,
+    flag="priority",
+    required=False,
+    choices=tuple(Priority),
+    help="how urgent (default normal)",
+)

@@ -12,6 +12,26 @@ from bot.reply import Field, Item, Reply, Tone
 from operations.enums import Role
 from operations.member import service as member_service
 
+KIND_HELP = {
+    Kind.AGENCY: N_("an agency code, e.g. FR-OCLCTIC"),
+    Kind.OPERATION: N_("an operation code, e.g. PANGEA-18"),
+    Kind.TASK: N_("a task reference, e.g. PANGEA-18#12"),
+    Kind.WHEN: N_('a time: 2026-12-01 18:00, "in 2h", "tomorrow 06:00"'),
+    Kind.DURATION: N_("a duration: 90m, 4h, 1d"),
+    Kind.TEXT: N_("text; put it in quotes"),
+    Kind.CLOCK: N_("a time of day, e.g. 08:00"),
+    Kind.SWITCH: N_("a switch, no value"),
+}
+
+
+def _explain(ctx: Context, param: Param) -> str:
+    """One line of `help COMMAND`: the parameter, what it is, and its valid values."""
+    _ = ctx._
+    text = _(param.help) if param.help else _(KIND_HELP.get(param.kind, N_("a word")))
+    if param.choices:
+        text = _("{text}; one of: {choices}", text=text, choices=", ".join(param.choices))
+    return f"{param.usage()}: {text}"
+
 
 def _visible(command: Command, ctx: Context) -> bool:
     if ctx.actor is None:
@@ -21,8 +41,8 @@ def _visible(command: Command, ctx: Context) -> bool:
 
 @REGISTRY.command(
     "help",
-    Param("COMMAND", Kind.WORD, required=False),
-    Param("SUB", Kind.WORD, required=False),
+    Param("COMMAND", Kind.WORD, required=False, help="a command, e.g. task"),
+    Param("SUB", Kind.WORD, required=False, help="one of its subcommands, e.g. add"),
     summary=N_("Show the commands you can use, or how to use one."),
     public=True,
 )
@@ -47,7 +67,7 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
         for command in commands:
             reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
             if len(commands) == 1:
-                reply.lines.extend(f"{p.usage()}: {_(p.help)}" for p in command.params if p.help)
+                reply.lines.extend(_explain(ctx, p) for p in command.params)
                 if command.roles is not None:
                     reply.fields.append(Field(_("Who"), ", ".join(sorted(command.roles))))
         return reply
@@ -65,7 +85,7 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "start",
-    Param("CODE", Kind.WORD, required=False),
+    Param("CODE", Kind.WORD, required=False, help="an invite code, as in a deep link"),
     summary=N_("Welcome and help; start CODE redeems an invite."),
     public=True,
 )
@@ -186,7 +206,7 @@ async def invite(ctx: Context, args: dict[str, Any]) -> Reply:
     _ = ctx._
     return Reply(
         title=_(
-            "Invite for a {role} of {agency}", role=_(issued.invite.role), agency=issued.agency.code
+            "Invite: {role} of {agency}", role=_(issued.invite.role), agency=issued.agency.code
         ),
         lines=[
             _("The newcomer sends this to the bot, once, within 72 hours:"),

@@ -68,13 +68,13 @@ async def op_list(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.items.append(
             Item(
                 _(
-                    "{code} — {name} [{status}], lead {lead}, {agencies} agencies, {open} open tasks",
+                    "{code} — {name} [{status}], lead {lead}, {agencies}, {open}",
                     code=op.code,
                     name=op.name,
                     status=_(op.status),
                     lead=op.lead_agency.code,
-                    agencies=agencies,
-                    open=open_tasks,
+                    agencies=ctx.tr.ngettext("{count} agency", "{count} agencies", agencies),
+                    open=ctx.tr.ngettext("{count} open task", "{count} open tasks", open_tasks),
                 ),
                 buttons=[Button(_("Summary"), f"summary {op.code}")],
                 key=op.code,
@@ -117,6 +117,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
         flag="role",
         required=False,
         choices=(ParticipationRole.PARTICIPANT, ParticipationRole.OBSERVER),
+        help="observers read and receive updates but get no tasks (default participant)",
     ),
     summary=N_("Add an agency to an operation."),
     roles=RUNNERS,

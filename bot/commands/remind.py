@@ -46,7 +46,7 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "digest",
-    Param("SWITCH", Kind.CHOICE, choices=("on", "off")),
+    Param("SWITCH", Kind.CHOICE, choices=("on", "off"), help="start or stop the digest"),
     Param("HH:MM", Kind.CLOCK, flag="at", required=False, help="local time (default 08:00)"),
     summary=N_("Get (or stop) a daily digest of your operations at a local time."),
     roles=(Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR, Role.LIAISON, Role.OBSERVER),

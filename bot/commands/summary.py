@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Section
-from bot.views import next_actions, task_line
+from bot.views import next_actions, strictest, task_line
 from operations.delivery import service as delivery_service
 from operations.summary import service as summary_service
 
@@ -45,10 +45,12 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             reply.items.append(
                 Item(
                     _(
-                        "{code} — {name}: {agencies} agencies; {counts}; last update {when}",
+                        "{code} — {name}: {agencies}; {counts}; last update {when}",
                         code=op.code,
                         name=op.name,
-                        agencies=line.agencies,
+                        agencies=ctx.tr.ngettext(
+                            "{count} agency", "{count} agencies", line.agencies
+                        ),
                         counts=_counts(ctx, line.counts),
                         when=ctx.when(line.last_update),
                     ),
@@ -65,7 +67,9 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
     op = result.operation
     reply = Reply(
         title=_("{code} — {name}", code=op.code, name=op.name),
-        tlp=op.tlp,
+        tlp=strictest(
+            op.tlp, *(t.tlp for t in result.attention), *(u.tlp for u, _author in result.updates)
+        ),
         fields=[
             Field(_("Status"), _(op.status)),
             Field(_("Lead"), f"{op.lead_agency.code} ({op.lead_agency.name})"),

@@ -20,7 +20,14 @@ from bot.context import Context, Reader
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Item, Reply
-from bot.views import STATUS_NAMES, next_actions, sent_line, task_fields, task_line
+from bot.views import (
+    STATUS_NAMES,
+    next_actions,
+    sent_line,
+    strictest,
+    task_fields,
+    task_line,
+)
 from operations.enums import TLP, Priority
 from operations.task import service as task_service
 from operations.task.models import TEXT_MAX, TITLE_MAX, Task
@@ -78,8 +85,14 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
     "task list",
     OPERATION,
     Param("AGENCY", Kind.AGENCY, flag="agency", required=False),
-    Param("overdue", Kind.SWITCH, flag="overdue", required=False),
-    Param("mine", Kind.SWITCH, flag="mine", required=False),
+    Param("overdue", Kind.SWITCH, flag="overdue", required=False, help="only tasks past due"),
+    Param(
+        "mine",
+        Kind.SWITCH,
+        flag="mine",
+        required=False,
+        help="only your agency's tasks (and yours)",
+    ),
     summary=N_("List an operation's tasks."),
 )
 async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
@@ -97,7 +110,7 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
         title=ctx.tr.ngettext(
             "{code}: {count} task", "{code}: {count} tasks", len(tasks), code=operation.code
         ),
-        tlp=operation.tlp,
+        tlp=strictest(operation.tlp, *(t.tlp for t in tasks)),
         private=bool(args["mine"]),
     )
     for task in tasks:

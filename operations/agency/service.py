@@ -11,6 +11,7 @@ from operations.actor import Actor
 from operations.agency import queries
 from operations.agency.models import Agency
 from operations.audit import service as audit
+from operations.db import unique
 from operations.enums import Language, Role
 from operations.errors import Conflict, NotFound, NotPermitted
 
@@ -39,8 +40,8 @@ async def add_agency(
     )
     if await queries.by_code(session, agency.code) is not None:
         raise Conflict("agency", agency.code)
-    session.add(agency)
-    await session.flush()
+    async with unique(session, "agency", agency.code):
+        session.add(agency)
     await audit.record(
         session,
         actor=actor,

@@ -211,7 +211,7 @@ async def redeem_invite(
         raise NotFound("invite", code.upper())
     _ensure_usable(code, used_at=invite.used_at, expires_at=invite.expires_at, now=now)
     agency = await session.get_one(Agency, invite.agency_id)
-    name = validation.text("name", display_name, max_length=validation.NAME_MAX)
+    name = validation.display_name(display_name, fallback=f"{platform} user {external_id}")
     member = Member(display_name=name, agency_id=agency.id, role=invite.role, created_at=now)
     session.add(member)
     await session.flush()
@@ -322,7 +322,7 @@ async def _redeem_link(
     _ensure_usable(code, used_at=link.used_at, expires_at=link.expires_at, now=now)
     member = await session.get_one(Member, link.member_id)
     agency = await session.get(Agency, member.agency_id) if member.agency_id else None
-    name = validation.text("name", display_name, max_length=validation.NAME_MAX)
+    name = validation.display_name(display_name, fallback=f"{platform} user {external_id}")
     _add_identity(
         session,
         member_id=member.id,

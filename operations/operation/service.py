@@ -10,6 +10,7 @@ from operations import access, validation
 from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.audit import service as audit
+from operations.db import unique
 from operations.enums import TLP, OperationStatus, ParticipationRole
 from operations.errors import Conflict, Invalid, InvalidTransition, NotFound
 from operations.operation import queries
@@ -103,8 +104,8 @@ async def create_operation(
         created_by_id=actor.member_id,
         created_at=now,
     )
-    session.add(operation)
-    await session.flush()
+    async with unique(session, "operation", op_code):
+        session.add(operation)
     session.add(
         Participation(
             operation_id=operation.id,
@@ -169,8 +170,8 @@ async def add_participant(
     participation = Participation(
         operation_id=operation.id, agency_id=agency.id, role=role, created_at=now
     )
-    session.add(participation)
-    await session.flush()
+    async with unique(session, "participation", f"{agency.code}@{operation.code}"):
+        session.add(participation)
     participation.agency = agency
     await audit.record(
         session,

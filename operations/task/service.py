@@ -12,7 +12,7 @@ from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.agency.models import Agency
 from operations.audit import service as audit
-from operations.enums import TLP, Priority, Role, TaskStatus
+from operations.enums import TLP, ParticipationRole, Priority, Role, TaskStatus
 from operations.errors import Invalid, InvalidTransition, NotFound, NotPermitted
 from operations.operation import queries as operation_queries
 from operations.operation import service as operation_service
@@ -49,8 +49,11 @@ async def _participating_agency(
     session: AsyncSession, operation: Operation, agency_code: str
 ) -> Agency:
     agency = await agency_service.get_agency(session, code=agency_code)
-    if await operation_queries.participation(session, operation.id, agency.id) is None:
+    participation = await operation_queries.participation(session, operation.id, agency.id)
+    if participation is None:
         raise Invalid("assignee", "not_participating", agency=agency.code, operation=operation.code)
+    if participation.role == ParticipationRole.OBSERVER:
+        raise Invalid("assignee", "observer", agency=agency.code, operation=operation.code)
     return agency
 
 

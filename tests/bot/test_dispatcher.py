@@ -21,7 +21,7 @@ from bot.registry import Kind, Param, Registry
 from bot.reply import Reply, Tone
 from operations.agency import service as agency_service
 from tests.bot.conftest import World
-from tests.bot.helpers import db_state, ok, refused, usage
+from tests.bot.helpers import db_state, ok, refused
 
 TASK_ADD = 'task add PANGEA-18 "Seize parcels" --to FR-OCLCTIC'
 AGENCY_ADD = 'agency add IT-GDF "Guardia di Finanza" --country IT --tz Europe/Rome'
@@ -170,7 +170,7 @@ async def test_duplicate_operation_code(world: World) -> None:
         world.admin,
         'op new pangea-18 "Again" --lead FR-OCLCTIC',
         "PANGEA-18",
-        "already exists",
+        "already taken",
         command="op new",
     )
 
@@ -461,9 +461,8 @@ async def test_command_words_are_case_insensitive(world: World) -> None:
 
 
 @pytest.fixture
-def exploding(
-    sessions: async_sessionmaker[AsyncSession], clock: FakeClock
-) -> tuple[Dispatcher, Registry]:
+def exploding(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> Dispatcher:
+    """A dispatcher on a throwaway registry whose one command writes, then fails."""
     registry = Registry()
 
     @registry.command("boom", Param("NAME", Kind.WORD), summary="Fail on purpose.", public=True)
@@ -480,15 +479,15 @@ def exploding(
         )
         raise RuntimeError("secret detail")
 
-    return Dispatcher(sessions, registry, clock=clock), registry
+    return Dispatcher(sessions, registry, clock=clock)
 
 
 async def test_unexpected_error_is_hidden_behind_a_reference(
     world: World,
-    exploding: tuple[Dispatcher, Registry],
+    exploding: Dispatcher,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    dispatcher, _ = exploding
+    dispatcher = exploding
     before = await db_state(dispatcher.sessions)
     with caplog.at_level(logging.ERROR):
         reply = await dispatcher.dispatch(
@@ -507,9 +506,9 @@ async def test_unexpected_error_is_hidden_behind_a_reference(
 
 
 async def test_each_unexpected_error_gets_its_own_reference(
-    world: World, exploding: tuple[Dispatcher, Registry]
+    world: World, exploding: Dispatcher
 ) -> None:
-    dispatcher, _ = exploding
+    dispatcher = exploding
     invocation = Invocation("console", "local", "console", "admin", "Local administrator", "boom x")
     first = await dispatcher.dispatch(invocation)
     second = await dispatcher.dispatch(invocation)
@@ -517,9 +516,9 @@ async def test_each_unexpected_error_gets_its_own_reference(
 
 
 async def test_a_fresh_registry_still_refuses_bad_input_cleanly(
-    world: World, exploding: tuple[Dispatcher, Registry]
+    world: World, exploding: Dispatcher
 ) -> None:
-    dispatcher, _ = exploding
+    dispatcher = exploding
     reply = await dispatcher.dispatch(
         Invocation("console", "local", "console", "admin", "Local administrator", "boom")
     )
@@ -578,9 +577,10 @@ async def test_the_same_operation_created_twice_at_once_is_a_conflict(world: Wor
         )
     )
     titles = sorted(r.title for r in replies)
-    assert titles == ["Operation TWIN-1 already exists."] * 2 + ["Operation TWIN-1 created."], (
+    assert (
         titles
-    )
+        == ["Operation TWIN-1 created."] + ["The operation code TWIN-1 is already taken."] * 2
+    ), titles
 
 
 # --- the reply carries the reader's language direction -----------------------------------------
@@ -608,7 +608,3 @@ async def test_refusals_to_an_arabic_reader_are_right_to_left(world: World, line
     await reader.says(line)
     assert reader.reply.tone == Tone.ERROR
     assert reader.reply.rtl is True, reader.reply.title
-
-
-async def test_usage_helper_matches_registry() -> None:
-    assert usage("task add").startswith("Usage: task add CODE ")

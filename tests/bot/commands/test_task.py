@@ -1,0 +1,266 @@
+"""task add, list, start, done, block, reopen, cancel, assign and due; and their buttons."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.reply import Reply
+from tests.bot.conftest import World
+from tests.bot.helpers import db_state, ok, refused
+
+
+def fields(reply: Reply) -> dict[str, str]:
+    return {f.label: f.value for f in reply.fields}
+
+
+def buttons(reply: Reply) -> dict[str, str]:
+    return {b.label: b.command for b in reply.buttons}
+
+
+# --- add ---------------------------------------------------------------------------------------
+
+
+async def test_task_add_numbers_within_the_operation(world: World) -> None:
+    before = await db_state(world.chat.dispatcher.sessions)
+    reply = await ok(
+        world.admin,
+        'task add PANGEA-18 "Seize parcels at Roissy" --to ES-UCO --due in 3d --priority urgent --tlp RED',
+        "Task PANGEA-18#3 added.",
+    )
+    assert reply.tlp == "RED"
+    assert fields(reply) == {
+        "Title": "Seize parcels at Roissy",
+        "Assigned to": "ES-UCO (Guardia Civil UCO)",
+        "Status": "open",
+        "Due": "2026-11-29 10:00 UTC",
+        "Priority": "urgent",
+    }
+    after = await db_state(world.chat.dispatcher.sessions)
+    assert after.counts["task"] == before.counts["task"] + 1
+    assert after.audit_chain == before.audit_chain + 1
+    # numbering is per operation
+    await ok(world.admin, 'task add SECRET-9 "Second" --to US-FDA', "Task SECRET-9#2 added.")
+
+
+async def test_task_add_inherits_the_operations_marking_and_normal_priority(world: World) -> None:
+    reply = await ok(world.admin, 'task add PANGEA-18 "Check" --to FR-OCLCTIC')
+    assert reply.tlp == "AMBER"
+    assert fields(reply)["Priority"] == "normal"
+    assert fields(reply)["Due"] == "—"
+
+
+async def test_due_is_shown_in_the_readers_timezone(world: World) -> None:
+    coordinator = await world.member("coordinator", "ES-UCO")
+    reply = await ok(coordinator, 'task add PANGEA-18 "Check" --to ES-UCO --due 2026-12-01 18:00')
+    assert fields(reply)["Due"] == "2026-12-01 18:00 CET"
+    # the same task, read from New York
+    ny = await world.member("coordinator", "US-FDA")
+    await ok(world.admin, "op join PANGEA-18 US-FDA")
+    listing = await ok(ny, "task list PANGEA-18")
+    assert "due 2026-12-01 12:00 EST" in listing.items[2].text
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+async def test_task_list_shows_every_task_with_its_buttons(world: World) -> None:
+    reply = await ok(world.admin, "task list pangea-18")
+    assert reply.title == "PANGEA-18: 2 tasks"
+    assert reply.tlp == "AMBER"
+    assert [i.text for i in reply.items] == [
+        "PANGEA-18#1 Raid warehouse 4 → FR-OCLCTIC [open] due 2026-11-27 06:00 UTC",
+        "PANGEA-18#2 Trace payment processor → ES-UCO [open]",
+    ]
+    assert [b.command for b in reply.items[0].buttons] == [
+        "task start PANGEA-18#1",
+        "task done PANGEA-18#1",
+    ]
+
+
+async def test_task_list_is_marked_with_the_strictest_marking_it_shows(world: World) -> None:
+    # a RED task must not be shown under a TLP:AMBER banner
+    await ok(world.admin, 'task add PANGEA-18 "Hit the lab" --to FR-OCLCTIC --tlp RED')
+    reply = await ok(world.admin, "task list PANGEA-18")
+    assert "Hit the lab" in reply.items[2].text
+    assert reply.tlp == "RED", reply.tlp
+
+
+async def test_task_list_filters_by_agency(world: World) -> None:
+    reply = await ok(world.admin, "task list PANGEA-18 --agency es-uco")
+    assert [i.text.split()[0] for i in reply.items] == ["PANGEA-18#2"]
+
+
+async def test_task_list_overdue(world: World) -> None:
+    assert (await ok(world.admin, "task list PANGEA-18 --overdue")).lines == ["No task matches."]
+    world.clock.advance(timedelta(days=1))
+    reply = await ok(world.admin, "task list PANGEA-18 --overdue")
+    assert [i.text for i in reply.items] == [
+        "PANGEA-18#1 Raid warehouse 4 → FR-OCLCTIC [open] OVERDUE since 2026-11-27 06:00 UTC"
+    ]
+
+
+async def test_task_list_mine_is_my_agencys_tasks_in_private(world: World) -> None:
+    liaison = await world.member("liaison", "ES-UCO")
+    reply = await ok(liaison, "task list PANGEA-18 --mine")
+    assert [i.text.split()[0] for i in reply.items] == ["PANGEA-18#2"]
+    assert reply.private
+
+
+async def test_task_list_singular(world: World) -> None:
+    assert (await ok(world.admin, "task list SECRET-9")).title == "SECRET-9: 1 task"
+
+
+async def test_task_list_unknown_agency_filter(world: World) -> None:
+    await refused(
+        world.admin, "task list PANGEA-18 --agency XX-NOPE", "XX-NOPE", command="task list"
+    )
+
+
+# --- transitions and their buttons -------------------------------------------------------------
+
+
+async def test_pressing_done_marks_the_task_done(world: World) -> None:
+    reply = await ok(world.admin, 'task add PANGEA-18 "Raid" --to FR-OCLCTIC')
+    done = buttons(reply)["Done"]
+    assert done == "task done PANGEA-18#3"
+    reply = await ok(world.admin, done, "Task PANGEA-18#3: open → done.")
+    assert buttons(reply) == {"Reopen": "task reopen PANGEA-18#3"}
+    listing = await ok(world.admin, "task list PANGEA-18")
+    assert "[done]" in listing.items[2].text
+
+
+async def test_a_liaison_presses_the_buttons_of_its_own_tasks(world: World) -> None:
+    liaison = await world.member("liaison", "FR-OCLCTIC")
+    listing = await ok(liaison, "task list PANGEA-18")
+    start = listing.items[0].buttons[0].command
+    reply = await ok(liaison, start, "open → in progress")
+    assert buttons(reply) == {"Done": "task done PANGEA-18#1"}
+    reply = await ok(liaison, buttons(reply)["Done"], "in progress → done")
+    reply = await ok(liaison, buttons(reply)["Reopen"], "done → open")
+    assert set(buttons(reply)) == {"Start", "Done"}
+
+
+async def test_every_button_of_every_state_works(world: World) -> None:
+    """Walk the task through each state by pressing whatever the reply offers."""
+    reply = await ok(world.admin, 'task add PANGEA-18 "Walk" --to FR-OCLCTIC')
+    seen: list[str] = []
+    for label in ("Start", "Done", "Reopen", "Done", "Reopen", "Start"):
+        command = buttons(reply)[label]
+        reply = await ok(world.admin, command)
+        seen.append(command.split()[1])
+    assert seen == ["start", "done", "reopen", "done", "reopen", "start"]
+    await ok(world.admin, 'task block PANGEA-18#3 "No warrant"')
+    blocked = await ok(world.admin, "task list PANGEA-18 --agency FR-OCLCTIC")
+    assert {b.command for b in blocked.items[1].buttons} == {
+        "task start PANGEA-18#3",
+        "task done PANGEA-18#3",
+    }
+
+
+async def test_block_records_the_reason(world: World) -> None:
+    reply = await ok(world.admin, 'task block PANGEA-18#2 "Waiting for the court order"')
+    assert reply.title == "Task PANGEA-18#2: open → blocked."
+    assert reply.lines[:1] == [
+        "PANGEA-18#2 Trace payment processor → ES-UCO [blocked] blocked: Waiting for the court order"
+    ]
+
+
+async def test_block_needs_a_reason(world: World) -> None:
+    await refused(world.admin, "task block PANGEA-18#2", "reason", command="task block")
+
+
+async def test_block_reason_over_3000_characters(world: World) -> None:
+    await refused(
+        world.admin,
+        f'task block PANGEA-18#2 "{"r" * 3001}"',
+        "reason",
+        "3001",
+        command="task block",
+    )
+
+
+async def test_starting_a_blocked_task_clears_the_reason(world: World) -> None:
+    await ok(world.admin, 'task block PANGEA-18#2 "Waiting"')
+    reply = await ok(world.admin, "task start PANGEA-18#2", "blocked → in progress")
+    assert "Waiting" not in reply.lines[0]
+
+
+async def test_cancel_and_reopen(world: World) -> None:
+    await ok(world.admin, "task cancel PANGEA-18#2", "open → cancelled")
+    await refused(world.admin, "task start PANGEA-18#2", "cancelled", command="task start")
+    await ok(world.admin, "task reopen PANGEA-18#2", "cancelled → open")
+
+
+@pytest.mark.parametrize(
+    ("setup", "line", "state"),
+    [
+        ([], "task reopen PANGEA-18#1", "open"),
+        (["task start PANGEA-18#1"], "task start PANGEA-18#1", "in progress"),
+        (["task done PANGEA-18#1"], "task done PANGEA-18#1", "done"),
+        (["task done PANGEA-18#1"], "task cancel PANGEA-18#1", "done"),
+        (["task cancel PANGEA-18#1"], 'task block PANGEA-18#1 "x"', "cancelled"),
+    ],
+)
+async def test_invalid_transitions_say_the_current_state(
+    world: World, setup: list[str], line: str, state: str
+) -> None:
+    for step in setup:
+        await ok(world.admin, step)
+    await refused(world.admin, line, "PANGEA-18#1", state, command=" ".join(line.split()[:2]))
+
+
+async def test_tasks_of_a_closed_operation_cannot_change(world: World) -> None:
+    await ok(world.admin, "op close PANGEA-18")
+    await refused(world.admin, "task done PANGEA-18#1", "PANGEA-18", "closed", command="task done")
+
+
+# --- assign and due ----------------------------------------------------------------------------
+
+
+async def test_assign_moves_the_task_to_another_participating_agency(world: World) -> None:
+    reply = await ok(world.admin, "task assign PANGEA-18#1 es-uco")
+    assert reply.title == "Task PANGEA-18#1 reassigned: FR-OCLCTIC → ES-UCO."
+    assert "→ ES-UCO" in reply.lines[0]
+
+
+async def test_assign_to_the_same_agency(world: World) -> None:
+    await refused(
+        world.admin,
+        "task assign PANGEA-18#1 FR-OCLCTIC",
+        "already assigned",
+        "FR-OCLCTIC",
+        command="task assign",
+    )
+
+
+async def test_assign_to_an_agency_outside_the_operation(world: World) -> None:
+    await refused(
+        world.admin, "task assign PANGEA-18#1 US-FDA", "US-FDA", "op join", command="task assign"
+    )
+
+
+async def test_due_reschedules_and_shows_the_former_time(world: World) -> None:
+    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    reply = await ok(coordinator, "task due PANGEA-18#1 friday 18:00")
+    assert reply.title == "Task PANGEA-18#1 now due 2026-11-27 18:00 CET."
+    assert reply.lines[0] == "Was: 2026-11-27 07:00 CET."
+
+
+async def test_due_of_a_done_task_says_it_is_done(world: World) -> None:
+    await ok(world.admin, "task done PANGEA-18#1")
+    reply = await refused(
+        world.admin, "task due PANGEA-18#1 in 2h", "PANGEA-18#1", "done", command="task due"
+    )
+    assert "cannot become due" not in reply.title, reply.title
+
+
+async def test_due_needs_a_time(world: World) -> None:
+    await refused(world.admin, "task due PANGEA-18#1", "WHEN", command="task due")
+
+
+async def test_impossible_due_time(world: World) -> None:
+    await refused(
+        world.admin, "task due PANGEA-18#1 2026-02-30 10:00", "2026-02-30", command="task due"
+    )

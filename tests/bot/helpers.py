@@ -1,0 +1,85 @@
+"""What the command-layer tests share: a database fingerprint and the refusal check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.commands import REGISTRY
+from bot.reply import Reply, Tone
+from operations.audit import service as audit_service
+from operations.models import Base
+from tests.conftest import Person
+
+
+@dataclass(frozen=True)
+class DbState:
+    """Row counts of every table, the audit chain length, and every row's content."""
+
+    counts: dict[str, int]
+    audit_chain: int
+    rows: dict[str, list[tuple[Any, ...]]]
+
+
+async def row_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
+    """`SELECT count(*)` of every table of the models."""
+    async with sessions() as session:
+        return {
+            table.name: int(await session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
+        }
+
+
+async def db_state(sessions: async_sessionmaker[AsyncSession]) -> DbState:
+    """A fingerprint of the whole database; the audit chain must verify."""
+    counts = await row_counts(sessions)
+    async with sessions() as session:
+        rows = {}
+        for table in Base.metadata.sorted_tables:
+            result = await session.execute(select(table).order_by(*table.primary_key.columns))
+            rows[table.name] = [tuple(row) for row in result]
+        verification = await audit_service.verify(session)
+    assert verification.ok, verification
+    return DbState(counts, verification.checked, rows)
+
+
+def usage(path: str) -> str:
+    """The usage line the dispatcher shows for a command path such as "task add"."""
+    name, _, sub = path.partition(" ")
+    [command] = [c for c in REGISTRY.group(name) if c.sub == (sub or None)]
+    return f"Usage: {command.usage()}"
+
+
+async def refused(person: Person, line: str, *words: str, command: str | None = None) -> Reply:
+    """Send `line`; it must be refused in one line naming `words`, with the usage of
+    `command` when given, and leave the database exactly as it was."""
+    sessions = person.chat.dispatcher.sessions
+    before = await db_state(sessions)
+    text = await person.says(line)
+    reply = person.reply
+    after = await db_state(sessions)
+    assert reply.tone == Tone.ERROR, text
+    assert reply.title and "\n" not in reply.title, text
+    for word in words:
+        assert word in reply.title, f"{word!r} not in the reason: {reply.title!r}"
+    if command is not None:
+        assert reply.usage == usage(command), text
+        assert usage(command) in text
+    assert "Traceback" not in text
+    assert "Something went wrong" not in text, text
+    assert after.counts == before.counts, f"row counts changed after {line!r}"
+    assert after.audit_chain == before.audit_chain, f"audit chain grew after {line!r}"
+    assert after.rows == before.rows, f"rows changed after {line!r}"
+    return reply
+
+
+async def ok(person: Person, line: str, *words: str) -> Reply:
+    """Send `line`; it must succeed, and its text must contain `words`."""
+    text = await person.says(line)
+    assert person.reply.tone != Tone.ERROR, f"{line!r} was refused:\n{text}"
+    for word in words:
+        assert word in text, f"{word!r} not in:\n{text}"
+    return person.reply

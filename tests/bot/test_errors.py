@@ -1,0 +1,157 @@
+"""The one error table: every typed error becomes one line a user can act on."""
+
+from __future__ import annotations
+
+import string
+
+import pytest
+
+from bot.errors import CONFLICTS, INVALID, TEXT_PROBLEMS, describe, error_reply
+from bot.i18n import Translator
+from bot.parser import UsageError
+from bot.reply import Tone
+from operations.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    InvalidTransition,
+    NotFound,
+    NotPermitted,
+)
+
+EN = Translator("en")
+
+
+def test_usage_error_is_formatted_with_its_values() -> None:
+    assert describe(UsageError("Missing {name}.", name="CODE"), EN) == "Missing CODE."
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (NotFound("agency", "XX-NOPE"), "No agency XX-NOPE."),
+        (NotFound("operation", "NOPE-1"), "No operation NOPE-1."),
+        (NotFound("task", "PANGEA-18#99"), "No task PANGEA-18#99."),
+        (NotFound("channel", "42"), "No chat 42."),
+        (NotFound("invite", "ABCD-EFGH-JKLM"), "No such invite code: ABCD-EFGH-JKLM."),
+        (NotFound("gizmo", "G1"), "No gizmo G1."),
+    ],
+)
+def test_not_found_names_the_kind_and_key(error: NotFound, expected: str) -> None:
+    assert describe(error, EN) == expected
+
+
+def test_not_permitted_names_the_roles_needed() -> None:
+    error = NotPermitted("task add", roles=("admin", "coordinator"))
+    assert describe(error, EN) == "task add needs the role admin, coordinator."
+
+
+def test_not_permitted_for_another_agency() -> None:
+    error = NotPermitted("link", roles=("admin",), reason="other_agency")
+    assert describe(error, EN) == "You can do link only for your own agency."
+
+
+def test_invalid_transition_says_the_current_state() -> None:
+    error = InvalidTransition("task", "PANGEA-18#1", current="in_progress", target="open")
+    assert describe(error, EN) == "Task PANGEA-18#1 is in progress; it cannot become open."
+
+
+def test_invalid_transition_to_the_same_state() -> None:
+    error = InvalidTransition("operation", "PANGEA-18", current="active", target="active")
+    reason = describe(error, EN)
+    assert "PANGEA-18" in reason and "active" in reason
+
+
+@pytest.mark.parametrize(("kind", "reason"), list(CONFLICTS))
+def test_every_conflict_names_its_key(kind: str, reason: str) -> None:
+    text = describe(Conflict(kind, "KEY-1", reason=reason), EN)
+    if (kind, reason) != ("identity", "already_member"):
+        assert "KEY-1" in text
+    assert "{" not in text
+
+
+def test_unknown_conflict_still_reads() -> None:
+    assert describe(Conflict("gizmo", "G1", reason="odd"), EN) == "G1 already exists."
+
+
+# Detail each service passes with an Invalid; the table must use nothing more.
+DETAILS = {
+    ("agency_code", "format"): {"value": "F"},
+    ("operation_code", "format"): {"value": "-X"},
+    ("country", "unknown"): {"value": "XQ"},
+    ("timezone", "unknown"): {"value": "Mars/Olympus"},
+    ("language", "unknown"): {"value": "de"},
+    ("lead", "required"): {},
+    ("ends", "past"): {},
+    ("due", "past"): {},
+    ("assignee", "not_participating"): {"agency": "US-FDA", "operation": "PANGEA-18"},
+    ("assignee", "unchanged"): {"agency": "FR-OCLCTIC"},
+    ("assignee", "observer"): {"agency": "US-FDA", "operation": "PANGEA-18"},
+    ("role", "lead_is_set"): {},
+    ("invite_code", "format"): {},
+    ("invite_code", "expired"): {"expired_at": "2026-11-29T10:00:00+00:00"},
+    ("remind", "past"): {},
+    ("cadence", "too_short"): {},
+}
+
+
+def test_the_table_covers_exactly_the_known_invalid_cases() -> None:
+    assert set(INVALID) == set(DETAILS)
+
+
+@pytest.mark.parametrize("key", list(INVALID))
+def test_every_invalid_message_fills_from_the_detail_given(key: tuple[str, str]) -> None:
+    placeholders = {name for _, name, _, _ in string.Formatter().parse(INVALID[key]) if name}
+    assert placeholders <= set(DETAILS[key])
+    text = describe(Invalid(*key, **DETAILS[key]), EN)
+    assert "{" not in text
+    for name in placeholders:
+        assert DETAILS[key][name] in text
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (Invalid("title", "empty"), "The title is empty."),
+        (
+            Invalid("title", "too_long", max="200", length="201"),
+            "The title is too long: 201 characters, at most 200.",
+        ),
+        (
+            Invalid("reason", "control_character", codepoint="U+0007"),
+            "The reason contains a control character (U+0007).",
+        ),
+    ],
+)
+def test_text_problems_name_the_field(error: Invalid, expected: str) -> None:
+    assert describe(error, EN) == expected
+
+
+def test_every_text_problem_is_worded() -> None:
+    assert set(TEXT_PROBLEMS) == {"empty", "too_long", "control_character"}
+
+
+def test_unknown_invalid_names_the_field_only() -> None:
+    assert describe(Invalid("colour", "odd", value="secret"), EN) == "Invalid colour."
+
+
+def test_a_bare_domain_error_still_reads() -> None:
+    assert describe(DomainError("internal detail"), EN) == "That cannot be done."
+
+
+def test_error_reply_is_a_private_error_with_usage() -> None:
+    reply = error_reply(NotFound("agency", "XX"), EN, "link AGENCY")
+    assert reply.tone == Tone.ERROR
+    assert reply.private is True
+    assert reply.title == "No agency XX."
+    assert reply.usage == "Usage: link AGENCY"
+    assert reply.text_lines() == ["No agency XX.", "Usage: link AGENCY"]
+
+
+def test_error_reply_without_a_command_has_no_usage() -> None:
+    assert error_reply(UsageError("Type a command."), EN, None).usage is None
+
+
+def test_messages_never_show_the_exception_text() -> None:
+    error = NotFound("agency", "XX")
+    assert str(error) not in describe(error, EN)
