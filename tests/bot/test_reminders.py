@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -233,3 +234,27 @@ async def test_digest_off_stops_it(
     await says_ok(sam, "digest off")
     clock.set(datetime(2026, 11, 27, 9, 30, tzinfo=UTC))
     assert await sweeper(sessions, clock).sweep() == 0
+
+
+async def test_two_sweepers_on_one_database_fire_each_reminder_once(
+    world: dict[str, Person],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    database_url: str,
+) -> None:
+    from operations import db
+    from tests.conftest import make_engine
+
+    for n in range(6):
+        await says_ok(world["admin"], f'task add OP-1 "Raid {n}" --to AR --due 2026-11-27T09:00Z')
+    await says_ok(world["tina"], "remind OP-1#1 in 2h")
+    clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))  # every task is due now
+    other_engine = make_engine(database_url)
+    try:
+        other = db.create_session_factory(other_engine)
+        one, two = sweeper(sessions, clock), sweeper(other, clock)
+        fired = await asyncio.gather(one.sweep(), two.sweep(), one.sweep(), two.sweep())
+    finally:
+        await other_engine.dispose()
+    assert sum(fired) == 7  # six "due now" and the custom reminder, whoever sent them
+    assert len(await deliveries(sessions, "reminder")) == 7
