@@ -22,6 +22,7 @@ from operations.summary import service as summary_service
 
 log = logging.getLogger(__name__)
 DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+CHUNK = 50  # reminders per transaction
 DIGEST_WINDOW = timedelta(hours=6)  # a digest missed by more than this (bot down) is skipped
 
 
@@ -86,16 +87,23 @@ class ReminderSweeper:
         self.default_language = default_language
 
     async def sweep(self) -> int:
-        """Fire every reminder that is due and has not fired; returns how many fired."""
+        """Fire every reminder that is due and has not fired; returns how many fired.
+
+        Work is committed in small chunks: a backlog (after downtime) never holds the database
+        long enough to make commands wait.
+        """
         now = self.clock.now()
         fired = 0
         async with self.sessions() as session, session.begin():
             due = await reminder_service.due_task_reminders(session, now=now, offsets=self.offsets)
             due += await reminder_service.due_custom_reminders(session, now=now)
-            for item in due:
-                if await reminder_service.record_fired(session, key=item.key, now=now):
-                    await self._task_reminder(session, item, now)
-                    fired += 1
+        for start in range(0, len(due), CHUNK):
+            async with self.sessions() as session, session.begin():
+                for item in due[start : start + CHUNK]:
+                    if await reminder_service.record_fired(session, key=item.key, now=now):
+                        await self._task_reminder(session, item, now)
+                        fired += 1
+        async with self.sessions() as session, session.begin():
             for cadence in await reminder_service.due_cadence_reminders(session, now=now):
                 if await reminder_service.record_fired(session, key=cadence.key, now=now):
                     await notify.send(

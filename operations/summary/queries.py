@@ -36,25 +36,41 @@ def _counts(now: datetime) -> list[object]:
 async def per_agency_counts(
     session: AsyncSession, operation_id: int, *, now: datetime
 ) -> list[tuple[str, str, ParticipationRole, dict[str, int]]]:
-    """Each participating agency (code, name, role) with its task counts by status and overdue."""
-    stmt = (
-        select(Agency.code, Agency.name, Participation.role, *_counts(now))
-        .select_from(Participation)
-        .join(Agency, Agency.id == Participation.agency_id)
-        .outerjoin(
-            Task,
-            and_(Task.operation_id == operation_id, Task.assignee_agency_id == Agency.id),
+    """Each participating agency (code, name, role) with its task counts by status and overdue.
+
+    Three statements whatever the size: the agencies, a GROUP BY (agency, status), and the
+    overdue count per agency; both counts are answered from the covering task index.
+    """
+    agencies = (
+        await session.execute(
+            select(Agency.id, Agency.code, Agency.name, Participation.role)
+            .join(Participation, Participation.agency_id == Agency.id)
+            .where(Participation.operation_id == operation_id)
+            .order_by(ROLE_ORDER, Agency.code)
         )
-        .where(Participation.operation_id == operation_id)
-        .group_by(Agency.code, Agency.name, Participation.role)
-        .order_by(ROLE_ORDER, Agency.code)
+    ).all()
+    by_status = await session.execute(
+        select(Task.assignee_agency_id, Task.status, func.count())
+        .where(Task.operation_id == operation_id)
+        .group_by(Task.assignee_agency_id, Task.status)
     )
-    result = []
-    for row in (await session.execute(stmt)).all():
-        values: tuple[int, ...] = tuple(row[3:])
-        counts = {str(n): int(v) for n, v in zip(COUNTED, values, strict=True)}
-        result.append((row[0], row[1], ParticipationRole(row[2]), counts))
-    return result
+    counts: dict[int, dict[str, int]] = {a.id: dict.fromkeys(COUNTED, 0) for a in agencies}
+    for agency_id, status, n in by_status:
+        if agency_id in counts:
+            counts[agency_id][str(status)] = int(n)
+    overdue = await session.execute(
+        select(Task.assignee_agency_id, func.count())
+        .where(
+            Task.operation_id == operation_id,
+            Task.status.in_(OPEN_TASK_STATUSES),
+            Task.due_at < now,
+        )
+        .group_by(Task.assignee_agency_id)
+    )
+    for agency_id, n in overdue:
+        if agency_id in counts:
+            counts[agency_id]["overdue"] = int(n)
+    return [(a.code, a.name, ParticipationRole(a.role), counts[a.id]) for a in agencies]
 
 
 async def operations_overview(

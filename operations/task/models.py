@@ -22,7 +22,14 @@ class Task(Base):
     __tablename__ = "task"
     __table_args__ = (
         UniqueConstraint("operation_id", "number"),
-        Index("ix_task_operation_agency_status", "operation_id", "assignee_agency_id", "status"),
+        # covers the summary's counts: (agency, status) groups and overdue per agency
+        Index(
+            "ix_task_operation_agency_status_due",
+            "operation_id",
+            "assignee_agency_id",
+            "status",
+            "due_at",
+        ),
         Index("ix_task_status_due_at", "status", "due_at"),
     )
 

@@ -60,17 +60,25 @@ async def list_for_operation(
 async def attention(
     session: AsyncSession, operation_id: int, *, now: datetime, limit: int
 ) -> list[Task]:
-    """Blocked and overdue tasks of an operation, most overdue first."""
-    stmt = (
+    """Overdue tasks (most overdue first), then blocked ones: two small indexed queries."""
+    overdue = await session.scalars(
         _with_refs()
         .where(
             Task.operation_id == operation_id,
-            or_(
-                Task.status == TaskStatus.BLOCKED,
-                (Task.status.in_(OPEN_TASK_STATUSES)) & (Task.due_at < now),
-            ),
+            Task.status.in_(OPEN_TASK_STATUSES),
+            Task.due_at < now,
         )
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.number)
+        .order_by(Task.due_at, Task.number)
         .limit(limit)
     )
-    return list((await session.scalars(stmt)).unique())
+    blocked = await session.scalars(
+        _with_refs()
+        .where(
+            Task.operation_id == operation_id,
+            Task.status == TaskStatus.BLOCKED,
+            or_(Task.due_at.is_(None), Task.due_at >= now),
+        )
+        .order_by(Task.number)
+        .limit(limit)
+    )
+    return [*overdue.unique(), *blocked.unique()][:limit]
