@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
@@ -23,6 +24,7 @@ from operations.summary import service as summary_service
 log = logging.getLogger(__name__)
 DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 CHUNK = 50  # reminders per transaction
+CHUNK_PAUSE = 0.1  # seconds between chunks of a backlog
 DIGEST_WINDOW = timedelta(hours=6)  # a digest missed by more than this (bot down) is skipped
 
 
@@ -98,6 +100,8 @@ class ReminderSweeper:
             due = await reminder_service.due_task_reminders(session, now=now, offsets=self.offsets)
             due += await reminder_service.due_custom_reminders(session, now=now)
         for start in range(0, len(due), CHUNK):
+            if start:
+                await asyncio.sleep(CHUNK_PAUSE)  # let waiting commands take the database
             async with self.sessions() as session, session.begin():
                 for item in due[start : start + CHUNK]:
                     if await reminder_service.record_fired(session, key=item.key, now=now):

@@ -38,8 +38,8 @@ async def per_agency_counts(
 ) -> list[tuple[str, str, ParticipationRole, dict[str, int]]]:
     """Each participating agency (code, name, role) with its task counts by status and overdue.
 
-    Three statements whatever the size: the agencies, a GROUP BY (agency, status), and the
-    overdue count per agency; both counts are answered from the covering task index.
+    Two statements whatever the size: the agencies, then one GROUP BY (agency, status) that
+    also counts the late ones, answered from the covering task index alone.
     """
     agencies = (
         await session.execute(
@@ -49,27 +49,18 @@ async def per_agency_counts(
             .order_by(ROLE_ORDER, Agency.code)
         )
     ).all()
-    by_status = await session.execute(
-        select(Task.assignee_agency_id, Task.status, func.count())
+    late = func.coalesce(func.sum(case((Task.due_at < now, 1), else_=0)), 0)
+    groups = await session.execute(
+        select(Task.assignee_agency_id, Task.status, func.count(), late)
         .where(Task.operation_id == operation_id)
         .group_by(Task.assignee_agency_id, Task.status)
     )
     counts: dict[int, dict[str, int]] = {a.id: dict.fromkeys(COUNTED, 0) for a in agencies}
-    for agency_id, status, n in by_status:
+    for agency_id, status, n, n_late in groups:
         if agency_id in counts:
             counts[agency_id][str(status)] = int(n)
-    overdue = await session.execute(
-        select(Task.assignee_agency_id, func.count())
-        .where(
-            Task.operation_id == operation_id,
-            Task.status.in_(OPEN_TASK_STATUSES),
-            Task.due_at < now,
-        )
-        .group_by(Task.assignee_agency_id)
-    )
-    for agency_id, n in overdue:
-        if agency_id in counts:
-            counts[agency_id]["overdue"] = int(n)
+            if status in OPEN_TASK_STATUSES:
+                counts[agency_id]["overdue"] += int(n_late)
     return [(a.code, a.name, ParticipationRole(a.role), counts[a.id]) for a in agencies]
 
 
