@@ -1,0 +1,1 @@
+"""Benchmarks of jointops against bare baselines: `python -m benchmarks [--quick] [--json PATH]`."""
