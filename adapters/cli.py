@@ -53,6 +53,7 @@ async def _console(settings: Settings) -> int:
 
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the configured chat adapters until `stop` is set."""
+    logging.getLogger().setLevel(logging.INFO)  # a service: say what it does
     runtime = await Runtime.open(settings)
     http = HttpServer(settings.http_port)
     adapters: list[TelegramAdapter | SlackAdapter] = []
@@ -193,8 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `jointops` console script."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:

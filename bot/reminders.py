@@ -174,6 +174,7 @@ class ReminderSweeper:
                 language,
             )
             for i in identities
+            if i.platform != "console"  # the console cannot receive messages
         ]
 
         def build(r: Reader) -> Reply:

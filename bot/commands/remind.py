@@ -12,6 +12,7 @@ from bot.parser import UsageError
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply
 from operations.enums import Role
+from operations.member import service as member_service
 from operations.reminder import service as reminder_service
 from operations.reminder.service import NOTE_MAX
 
@@ -53,6 +54,12 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
 )
 async def digest(ctx: Context, args: dict[str, Any]) -> Reply:
     at = (args["at"] or "08:00") if args["switch"] == "on" else None
+    if at is not None:
+        accounts = await member_service.identities(ctx.session, member_id=ctx.member.member_id)
+        if not any(a.platform != "console" for a in accounts):
+            raise UsageError(
+                N_("The digest comes by Telegram or Slack: link an account first (connect).")
+            )
     await reminder_service.set_digest(ctx.session, actor=ctx.member, at=at, now=ctx.now)
     if at is None:
         return Reply(title=ctx._("Daily digest turned off."), private=True)
