@@ -258,3 +258,12 @@ async def test_two_sweepers_on_one_database_fire_each_reminder_once(
         await other_engine.dispose()
     assert sum(fired) == 7  # six "due now" and the custom reminder, whoever sent them
     assert len(await deliveries(sessions, "reminder")) == 7
+
+
+async def test_digest_needs_a_chat_account(
+    admin: Person, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    out = await admin.says("digest on")  # the local administrator has only the console
+    assert "link an account first (connect)" in out
+    clock.set(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
+    assert await sweeper(sessions, clock).sweep() == 0
