@@ -10,6 +10,8 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from aiohttp import web
+
 from adapters.console.adapter import ConsoleAdapter
 from adapters.http import HttpServer
 from adapters.slack.adapter import SlackAdapter
@@ -56,6 +58,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     logging.getLogger().setLevel(logging.INFO)  # a service: say what it does
     runtime = await Runtime.open(settings)
     http = HttpServer(settings.http_port)
+
+    async def metrics(_request: web.Request) -> web.Response:
+        text = await runtime.dispatcher.metrics.render(runtime.sessions)
+        return web.Response(text=text, content_type="text/plain")
+
+    http.add_get("/metrics", metrics)
     adapters: list[TelegramAdapter | SlackAdapter] = []
     try:
         if settings.telegram_bot_token is not None:

@@ -21,6 +21,9 @@ class HttpServer:
         self.app.router.add_get("/healthz", self._health)
         self._runner: web.AppRunner | None = None
 
+    def add_get(self, path: str, handler: Handler) -> None:
+        self.app.router.add_get(path, handler)
+
     def add_post(self, path: str, handler: Handler) -> None:
         self.app.router.add_post(path, handler)
 

@@ -17,6 +17,7 @@ from bot.clock import Clock, SystemClock
 from bot.context import Context, Invocation
 from bot.errors import error_reply
 from bot.i18n import Translator
+from bot.metrics import Metrics
 from bot.parser import Token, UsageError, tokenize
 from bot.registry import Command, Registry
 from bot.reply import Reply, Tone
@@ -54,9 +55,15 @@ class Dispatcher:
         self.clock = clock or SystemClock()
         self.defaults = defaults or Defaults()
         self.after_commit: Callable[[], None] | None = None  # e.g. wake the delivery worker
+        self.metrics = Metrics()
 
     async def dispatch(self, invocation: Invocation) -> Reply:
         """Answer one command; never raises, never shows an internal error's text."""
+        reply = await self._answer(invocation)
+        self.metrics.command(invocation.platform, reply.tone)
+        return reply
+
+    async def _answer(self, invocation: Invocation) -> Reply:
         try:
             return await self._dispatch(invocation)
         except Exception:

@@ -85,3 +85,10 @@ async def renew(session: AsyncSession, *, worker: str, lease_until: datetime) ->
         .values(lease_until=lease_until)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def count_by_state(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(Delivery.state, func.count(Delivery.id)).group_by(Delivery.state)
+    )
+    return {str(state): int(n) for state, n in rows}

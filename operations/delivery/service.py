@@ -126,3 +126,9 @@ async def health(session: AsyncSession, *, operation_id: int) -> dict[str, int]:
 async def renew_leases(session: AsyncSession, *, worker: str, until: datetime) -> int:
     """Keep the rows this worker is sending (a live worker's rows are not taken over)."""
     return await queries.renew(session, worker=worker, lease_until=until)
+
+
+async def totals(session: AsyncSession) -> dict[str, int]:
+    """How many deliveries are in each state, across all operations."""
+    counts = await queries.count_by_state(session)
+    return {state: counts.get(state, 0) for state in ("pending", "sending", "sent", "failed")}

@@ -6,8 +6,11 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
+
+import aiohttp
 
 from tests.fakes.slack import FakeSlack
 from tests.fakes.telegram import FakeTelegram
@@ -28,6 +31,12 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 async def _start(tmp_path: Path, **extra: str) -> asyncio.subprocess.Process:
@@ -54,9 +63,13 @@ async def _stop(process: asyncio.subprocess.Process) -> str:
 
 async def test_run_serves_telegram_and_never_logs_the_token(tmp_path: Path) -> None:
     token = "987654:SECRET-TOKEN-VALUE"
+    port = _free_port()
     async with FakeTelegram(token=token) as tg:
         process = await _start(
-            tmp_path, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=tg.base_url
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=token,
+            TELEGRAM_API_BASE_URL=tg.base_url,
+            JOINTOPS_HTTP_PORT=str(port),
         )
         try:
             await tg.wait_for_calls("setMyCommands", timeout=30)
@@ -64,6 +77,12 @@ async def test_run_serves_telegram_and_never_logs_the_token(tmp_path: Path) -> N
             sent = await tg.wait_for_messages(1, chat_id=7, timeout=30)
             assert "jointops commands" in (sent[0].plain_text or "")
             assert {c["command"] for c in tg.commands} >= {"task", "op", "summary"}
+            async with aiohttp.ClientSession() as client:
+                async with client.get(f"http://127.0.0.1:{port}/healthz") as health:
+                    assert health.status == 200
+                async with client.get(f"http://127.0.0.1:{port}/metrics") as metrics:
+                    figures = await metrics.text()
+            assert 'jointops_commands_total{platform="telegram",outcome="info"} 1' in figures
         finally:
             logs = await _stop(process)
         tg.assert_no_violations()
