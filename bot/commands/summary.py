@@ -101,8 +101,16 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
         Section(
             _("Latest updates"),
             lines=[f"{ctx.when(u.created_at)} {author}: {u.text}" for u, author in result.updates]
-            or [_("No status update yet.")],
+            or ([] if result.withheld else [_("No status update yet.")]),
         )
     )
+    if result.withheld:
+        reply.sections[-1].lines.append(
+            ctx.tr.ngettext(
+                "{count} update withheld: its TLP marking does not cover your agency.",
+                "{count} updates withheld: their TLP marking does not cover your agency.",
+                result.withheld,
+            )
+        )
     reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
     return reply

@@ -37,6 +37,26 @@ TLP_AUDIENCE: dict[TLP, tuple[ParticipationRole, ...]] = {
 }
 
 
+def may_read(actor: Actor, role: ParticipationRole | None, tlp: TLP) -> bool:
+    """Whether the actor, whose agency takes part in the operation with `role`, may read
+    something marked `tlp`: RED stays with the lead agency (and admins and supervisors)."""
+    if actor.reads_everything:
+        return True
+    if tlp == TLP.RED:
+        return role == ParticipationRole.LEAD
+    return role in TLP_AUDIENCE[tlp]
+
+
+async def reader_role(
+    session: AsyncSession, *, actor: Actor, operation: Operation
+) -> ParticipationRole | None:
+    """How the actor's agency takes part in the operation (None: it does not)."""
+    if actor.agency_id is None:
+        return None
+    found = await queries.participation(session, operation.id, actor.agency_id)
+    return found.role if found else None
+
+
 async def broadcast_agencies(session: AsyncSession, *, operation: Operation, tlp: TLP) -> list[int]:
     """The agencies a message marked `tlp` may be broadcast to."""
     roles = TLP_AUDIENCE[tlp]

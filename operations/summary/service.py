@@ -36,6 +36,7 @@ class OperationSummary:
     attention: list[Task]
     updates: list[tuple[StatusUpdate, str]]
     totals: dict[str, int] = field(default_factory=dict)
+    withheld: int = 0  # latest updates the reader's TLP clearance does not cover
 
 
 @dataclass(frozen=True)
@@ -59,8 +60,12 @@ async def summarize_operation(
     # tasks assigned to agencies that later left would be missing from per-agency rows:
     # participations are never removed, so the per-agency sum is the operation's total.
     attention = await task_queries.attention(session, operation.id, now=now, limit=ATTENTION_LIMIT)
-    updates = await status_queries.latest(session, operation.id, limit=UPDATES_LIMIT)
-    return OperationSummary(operation, agencies, attention, updates, totals)
+    latest = await status_queries.latest(session, operation.id, limit=UPDATES_LIMIT)
+    role = await operation_service.reader_role(session, actor=actor, operation=operation)
+    updates = [u for u in latest if operation_service.may_read(actor, role, u[0].tlp)]
+    return OperationSummary(
+        operation, agencies, attention, updates, totals, withheld=len(latest) - len(updates)
+    )
 
 
 async def overview(session: AsyncSession, *, actor: Actor, now: datetime) -> list[OverviewLine]:

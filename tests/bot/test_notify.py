@@ -93,3 +93,29 @@ async def test_task_events_go_to_the_assignee_and_completion_also_to_the_lead(
         ("task.reassigned", "-2"),
         ("task.reassigned", "-1"),
     ]
+
+
+async def test_summary_withholds_updates_the_readers_marking_does_not_cover(
+    chat: Chat, admin: Person, tina: Person
+) -> None:
+    await ok(tina, 'status OP-1 "Source identity" --tlp RED')
+    await ok(tina, 'status OP-1 "Strict plan" --tlp AMBER+STRICT')
+    await ok(tina, 'status OP-1 "Public line" --tlp GREEN')
+    readers = {}
+    for agency, role in (("FR", "liaison"), ("AR", "liaison"), ("SG", "observer")):
+        person = chat.person(f"{agency}-reader", f"Reader {agency}")
+        await person.joins_with_invite_from(admin, agency, role)
+        await ok(person, "summary OP-1")
+        readers[agency] = person.reply.sections[-1].lines
+    assert [line.split(": ", 1)[1] for line in readers["FR"]] == [
+        "Public line",
+        "Strict plan",
+        "Source identity",
+    ]  # the lead agency reads everything
+    assert readers["AR"][-1] == "1 update withheld: its TLP marking does not cover your agency."
+    assert any("Strict plan" in line for line in readers["AR"])
+    assert not any("Source identity" in line for line in readers["AR"])
+    assert readers["SG"] == [
+        "2026-11-26 18:00 +08 Tina: Public line",
+        "2 updates withheld: their TLP marking does not cover your agency.",
+    ]
