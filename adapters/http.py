@@ -34,13 +34,6 @@ class HttpServer:
         await site.start()
         log.info("HTTP server listening on %s:%s", self.host, self.port)
 
-    @property
-    def bound_port(self) -> int:
-        """The port actually listened on (useful when started with port 0)."""
-        if self._runner is None or not self._runner.addresses:
-            return self.port
-        return int(self._runner.addresses[0][1])
-
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

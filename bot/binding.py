@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +37,16 @@ def parse_task_ref(text: str) -> TaskRef:
     return TaskRef(validation.operation_code(match[1]), int(match[2]))
 
 
+def read_duration(text: str) -> timedelta:
+    """A duration as typed (90m, 4h, 1d), or a UsageError saying why not."""
+    try:
+        return when.parse_duration(text)
+    except when.WhenError as exc:
+        raise UsageError(
+            N_("Cannot read the duration {value}: {reason}."), value=text, reason=exc.reason
+        ) from None
+
+
 def _convert(param: Param, text: str, *, now: datetime, tz: ZoneInfo) -> Any:
     kind = param.kind
     if kind == Kind.AGENCY:
@@ -53,12 +63,7 @@ def _convert(param: Param, text: str, *, now: datetime, tz: ZoneInfo) -> Any:
                 N_("Cannot read the time {value}: {reason}."), value=text, reason=exc.reason
             ) from None
     if kind == Kind.DURATION:
-        try:
-            return when.parse_duration(text)
-        except when.WhenError as exc:
-            raise UsageError(
-                N_("Cannot read the duration {value}: {reason}."), value=text, reason=exc.reason
-            ) from None
+        return read_duration(text)
     if kind == Kind.CHOICE:
         for choice in param.choices:
             if text.strip().lower() == choice.lower():

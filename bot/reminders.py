@@ -15,6 +15,7 @@ from bot.context import Reader
 from bot.reply import Button, Item, Reply
 from bot.views import next_actions, task_line
 from operations.channel.service import Destination
+from operations.inbound import service as inbound_service
 from operations.member import service as member_service
 from operations.member.models import Member
 from operations.reminder import service as reminder_service
@@ -123,6 +124,7 @@ class ReminderSweeper:
                     )
                     fired += 1
             fired += await self._digests(session, now)
+            await inbound_service.forget_old(session, now=now)
         return fired
 
     async def _task_reminder(

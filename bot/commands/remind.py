@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot import when
+from bot.binding import read_duration
 from bot.commands.base import OPERATION, REGISTRY, RUNNERS, TASK, TASK_UPDATERS
 from bot.context import Context
 from bot.i18n import N_
 from bot.parser import UsageError
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply
-from operations.enums import Role
 from operations.member import service as member_service
 from operations.reminder import service as reminder_service
 from operations.reminder.service import NOTE_MAX
@@ -50,7 +50,6 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
     Param("SWITCH", Kind.CHOICE, choices=("on", "off"), help="start or stop the digest"),
     Param("HH:MM", Kind.CLOCK, flag="at", required=False, help="local time (default 08:00)"),
     summary=N_("Get (or stop) a daily digest of your operations at a local time."),
-    roles=(Role.ADMIN, Role.COORDINATOR, Role.SUPERVISOR, Role.LIAISON, Role.OBSERVER),
 )
 async def digest(ctx: Context, args: dict[str, Any]) -> Reply:
     at = (args["at"] or "08:00") if args["switch"] == "on" else None
@@ -79,16 +78,7 @@ async def digest(ctx: Context, args: dict[str, Any]) -> Reply:
     roles=RUNNERS,
 )
 async def op_cadence(ctx: Context, args: dict[str, Any]) -> Reply:
-    every = None
-    if args["every"].lower() != "off":
-        try:
-            every = when.parse_duration(args["every"])
-        except when.WhenError as exc:
-            raise UsageError(
-                N_("Cannot read the duration {value}: {reason}."),
-                value=args["every"],
-                reason=exc.reason,
-            ) from None
+    every = None if args["every"].lower() == "off" else read_duration(args["every"])
     operation = await reminder_service.set_cadence(
         ctx.session, actor=ctx.member, code=args["code"], every=every, now=ctx.now
     )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,10 +12,6 @@ from operations.member.models import Member
 
 async def by_code(session: AsyncSession, code: str) -> Agency | None:
     return await session.scalar(select(Agency).where(Agency.code == code))
-
-
-async def by_codes(session: AsyncSession, codes: Sequence[str]) -> list[Agency]:
-    return list(await session.scalars(select(Agency).where(Agency.code.in_(codes))))
 
 
 async def list_with_counts(session: AsyncSession) -> list[tuple[Agency, int, int]]:

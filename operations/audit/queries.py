@@ -33,8 +33,3 @@ async def stream_events(session: AsyncSession) -> AsyncIterator[AuditEvent]:
     )
     async for event in result:
         yield event
-
-
-async def recent_events(session: AsyncSession, *, limit: int) -> list[AuditEvent]:
-    rows = await session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(limit))
-    return list(rows)

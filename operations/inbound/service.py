@@ -22,10 +22,11 @@ async def first_delivery(session: AsyncSession, *, platform: str, key: str, now:
     return True
 
 
-async def forget_before(session: AsyncSession, *, before: datetime) -> int:
-    """Drop records older than any redelivery window; returns how many."""
+REDELIVERY_WINDOW = timedelta(days=2)  # platforms retry for minutes; keep ids well beyond
+
+
+async def forget_old(session: AsyncSession, *, now: datetime) -> int:
+    """Drop ids older than any platform's redelivery window; returns how many."""
+    before = now - REDELIVERY_WINDOW
     result = await session.execute(delete(InboundEvent).where(InboundEvent.received_at < before))
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-REDELIVERY_WINDOW = timedelta(days=2)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import FakeClock
+from bot.dispatcher import Dispatcher
 from bot.reminders import ReminderSweeper
 from bot.reply import Tone, from_json
 from operations.delivery.models import Delivery
@@ -267,3 +268,15 @@ async def test_digest_needs_a_chat_account(
     assert "link an account first (connect)" in out
     clock.set(datetime(2026, 11, 27, 8, 0, tzinfo=UTC))
     assert await sweeper(sessions, clock).sweep() == 0
+
+
+async def test_the_sweep_forgets_platform_event_ids_after_two_days(
+    dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    assert await dispatcher.accept_once("telegram", "bot:1")
+    clock.advance(D)
+    await sweeper(sessions, clock).sweep()
+    assert not await dispatcher.accept_once("telegram", "bot:1")  # still remembered a day later
+    clock.advance(2 * D + H)
+    await sweeper(sessions, clock).sweep()
+    assert await dispatcher.accept_once("telegram", "bot:1")  # long past any redelivery
