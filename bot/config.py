@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import when
+from operations import db
 
 LANGUAGES = ("en", "fr", "es", "ar")
 
@@ -59,11 +60,12 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, value: str) -> str:
         if value.startswith("sqlite:"):
-            return "sqlite+aiosqlite:" + value[len("sqlite:") :]
-        if value.startswith(("postgresql:", "postgres:")):
-            return "postgresql+asyncpg:" + value.split(":", 1)[1]
+            value = "sqlite+aiosqlite:" + value[len("sqlite:") :]
+        elif value.startswith(("postgresql:", "postgres:")):
+            value = "postgresql+asyncpg:" + value.split(":", 1)[1]
         if not value.startswith(("sqlite+aiosqlite:", "postgresql+asyncpg:")):
             raise ValueError("use sqlite+aiosqlite:///PATH or postgresql+asyncpg://...")
+        db.check_url(value)
         return value
 
     @field_validator("timezone")

@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Enum, MetaData, event
-from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import registry
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from operations import sqlite
 from operations.errors import Conflict
 
 NAMING_CONVENTION = {
@@ -72,9 +74,13 @@ async def unique(session: AsyncSession, kind: str, key: str) -> AsyncIterator[No
         raise Conflict(kind, key) from None
 
 
+registry.register(f"sqlite.{sqlite.DRIVER}", "operations.sqlite", "InlineSQLiteDialect")
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL mode, foreign keys and a busy timeout."""
-    engine = create_async_engine(url, **kwargs)
+    """Create an async engine. SQLite (any sqlite URL, the default `sqlite+aiosqlite://` too)
+    runs on the inline driver of operations.sqlite, with WAL mode and foreign keys."""
+    engine = create_async_engine(sqlite.inline_url(make_url(url)), **kwargs)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -86,7 +92,6 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             if ":memory:" not in url and "mode=memory" not in url:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
 
         @event.listens_for(engine.sync_engine, "begin")
@@ -97,6 +102,16 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def check_url(url: str) -> None:
+    """ValueError naming what is wrong with a database URL's options (before connecting)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise ValueError(str(error)) from None
+    if parsed.get_backend_name() == "sqlite":
+        sqlite.synchronous_of(parsed)
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

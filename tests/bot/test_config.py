@@ -146,6 +146,20 @@ def test_unsupported_database_names_the_variable_not_the_password(
     assert "hunter2" not in message
 
 
+def test_sqlite_durability_is_chosen_in_the_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JOINTOPS_DATABASE_URL", "sqlite:///ops.db?synchronous=full")
+    assert settings().database_url == "sqlite+aiosqlite:///ops.db?synchronous=full"
+
+
+def test_an_unknown_sqlite_synchronous_names_the_variable_and_the_choices(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = error_of(monkeypatch, JOINTOPS_DATABASE_URL="sqlite:///ops.db?synchronous=off")
+    assert "JOINTOPS_DATABASE_URL" in message
+    assert "synchronous=off" in message
+    assert "normal, full, extra" in message
+
+
 @pytest.mark.parametrize("value", ["Mars/Olympus", "paris", "CET+1"])
 def test_malformed_timezone_names_the_variable(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     message = error_of(monkeypatch, JOINTOPS_TIMEZONE=value)
