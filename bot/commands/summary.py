@@ -22,8 +22,15 @@ COUNT_LABELS = (
 )
 
 
-def _counts(ctx: Context, counts: dict[str, int]) -> str:
-    return ", ".join(f"{counts[key]} {ctx._(label)}" for key, label in COUNT_LABELS)
+class CountFormat:
+    """ "3 open, 1 in progress, ..." with the labels translated once per reply (a summary
+    writes one such line per agency, 158 in a large operation)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.labels = [(key, ctx._(label)) for key, label in COUNT_LABELS]
+
+    def __call__(self, counts: dict[str, int]) -> str:
+        return ", ".join(f"{counts[key]} {label}" for key, label in self.labels)
 
 
 @REGISTRY.command(
@@ -33,6 +40,7 @@ def _counts(ctx: Context, counts: dict[str, int]) -> str:
 )
 async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
     _ = ctx._
+    counts_of = CountFormat(ctx)
     if args["code"] is None:
         lines = await summary_service.overview(ctx.session, actor=ctx.member, now=ctx.now)
         reply = Reply(
@@ -51,7 +59,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
                         agencies=ctx.tr.ngettext(
                             "{count} agency", "{count} agencies", line.agencies
                         ),
-                        counts=_counts(ctx, line.counts),
+                        counts=counts_of(line.counts),
                         when=ctx.when(line.last_update),
                     ),
                     buttons=[Button(_("Summary"), f"summary {op.code}")],
@@ -73,7 +81,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
         fields=[
             Field(_("Status"), _(op.status)),
             Field(_("Lead"), f"{op.lead_agency.code} ({op.lead_agency.name})"),
-            Field(_("Tasks"), _counts(ctx, result.totals)),
+            Field(_("Tasks"), counts_of(result.totals)),
         ],
     )
     health = await delivery_service.health(ctx.session, operation_id=op.id)
@@ -81,10 +89,11 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.fields.append(
             Field(_("Deliveries"), _("{pending} pending, {failed} failed", **health))
         )
+    roles = {role: _(role) for role in {a.role for a in result.agencies}}
     reply.sections.append(
         Section(
             ctx.tr.ngettext("{count} agency", "{count} agencies", len(result.agencies)),
-            lines=[f"{a.code} ({_(a.role)}): {_counts(ctx, a.counts)}" for a in result.agencies],
+            lines=[f"{a.code} ({roles[a.role]}): {counts_of(a.counts)}" for a in result.agencies],
         )
     )
     if result.attention:

@@ -30,6 +30,8 @@ class Task(Base):
             "status",
             "due_at",
         ),
+        # the summary's "needs attention": the most overdue tasks of each open status
+        Index("ix_task_operation_status_due", "operation_id", "status", "due_at"),
         Index("ix_task_status_due_at", "status", "due_at"),
     )
 

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    bindparam,
+    case,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 
+from operations.db import UTCDateTime
 from operations.enums import OPEN_TASK_STATUSES, TaskStatus
 from operations.operation.models import Operation
 from operations.task.models import Task
@@ -57,28 +69,48 @@ async def list_for_operation(
     return list(rows.unique())
 
 
+@cache
+def _attention_statement() -> Select[Task]:
+    """Built once (parameters :operation_id, :now and :limit): every summary runs it."""
+    operation_id: BindParameter[int] = bindparam("operation_id")
+    now: BindParameter[datetime] = bindparam("now", type_=UTCDateTime())
+    limit: BindParameter[int] = bindparam("limit")
+
+    def first(*conditions: ColumnElement[bool], order: tuple[Any, ...]) -> Select[int]:
+        ids = select(Task.id).where(Task.operation_id == operation_id, *conditions)
+        return select(ids.order_by(*order).limit(limit).subquery().c.id)
+
+    overdue = [
+        first(Task.status == status, Task.due_at < now, order=(Task.due_at, Task.number))
+        for status in OPEN_TASK_STATUSES
+    ]
+    blocked = first(
+        Task.status == TaskStatus.BLOCKED,
+        or_(Task.due_at.is_(None), Task.due_at >= now),
+        order=(Task.number,),
+    )
+    late_first = case((Task.due_at < now, 0), else_=1)  # a NULL due time is not late
+    return (
+        _with_refs()
+        .where(Task.id.in_(union_all(*overdue, blocked)))
+        .order_by(late_first, case((Task.due_at < now, Task.due_at)), Task.number)
+        .limit(limit)
+    )
+
+
 async def attention(
     session: AsyncSession, operation_id: int, *, now: datetime, limit: int
 ) -> list[Task]:
-    """Overdue tasks (most overdue first), then blocked ones: two small indexed queries."""
-    overdue = await session.scalars(
-        _with_refs()
-        .where(
-            Task.operation_id == operation_id,
-            Task.status.in_(OPEN_TASK_STATUSES),
-            Task.due_at < now,
-        )
-        .order_by(Task.due_at, Task.number)
-        .limit(limit)
+    """Overdue tasks (most overdue first), then blocked ones that are not overdue.
+
+    One statement: the candidates' ids come from small indexed sub-queries, one per open
+    status for the overdue ones (each walks ix_task_operation_status_due from the oldest due
+    time and stops at `limit`) and one for the blocked ones; only the first `limit` of those
+    few candidates are loaded. A single overdue query over the three statuses made SQLite
+    read and sort every overdue task of the operation (23 ms at 100,000 tasks), and loading
+    each list on its own cost an ORM round per list.
+    """
+    rows = await session.scalars(
+        _attention_statement(), {"operation_id": operation_id, "now": now, "limit": limit}
     )
-    blocked = await session.scalars(
-        _with_refs()
-        .where(
-            Task.operation_id == operation_id,
-            Task.status == TaskStatus.BLOCKED,
-            or_(Task.due_at.is_(None), Task.due_at >= now),
-        )
-        .order_by(Task.number)
-        .limit(limit)
-    )
-    return [*overdue.unique(), *blocked.unique()][:limit]
+    return list(rows.unique())
