@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.agency.models import Agency
@@ -11,7 +13,12 @@ from operations.member.models import Member
 
 
 async def by_code(session: AsyncSession, code: str) -> Agency | None:
-    return await session.scalar(select(Agency).where(Agency.code == code))
+    return await session.scalar(_by_code(), {"code": code})
+
+
+@cache
+def _by_code() -> Select[Agency]:
+    return select(Agency).where(Agency.code == bindparam("code"))
 
 
 async def list_with_counts(session: AsyncSession) -> list[tuple[Agency, int, int]]:

@@ -12,22 +12,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.actor import Actor
 from operations.audit import queries
-from operations.audit.models import AuditEvent
 from operations.audit.queries import GENESIS
 
+CHAINED = (
+    "prev_hash",
+    "seq",
+    "at",
+    "actor_id",
+    "actor",
+    "platform",
+    "action",
+    "subject",
+    "details",
+)
 
-def _digest(event: AuditEvent) -> str:
-    payload = [
-        event.prev_hash,
-        event.seq,
-        event.at.isoformat(),
-        event.actor_id,
-        event.actor,
-        event.platform,
-        event.action,
-        event.subject,
-        event.details,
-    ]
+
+def _digest(fields: dict[str, Any]) -> str:
+    payload = [fields[name] for name in CHAINED]
+    payload[CHAINED.index("at")] = fields["at"].isoformat()
     canonical = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -41,26 +43,26 @@ async def record(
     now: datetime,
     details: dict[str, Any] | None = None,
     platform: str | None = None,
-) -> AuditEvent:
-    """Append one event to the chain (locks the chain head until the transaction ends)."""
-    head = await queries.lock_head(session)
-    event = AuditEvent(
-        seq=head.seq + 1,
-        at=now.astimezone(UTC),
-        actor_id=actor.member_id if actor else None,
-        actor=actor.label if actor else "system",
-        platform=platform or (actor.platform if actor else "system"),
-        action=action,
-        subject=subject,
-        details=json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
-        prev_hash=head.hash,
-        hash="",
-    )
-    event.hash = _digest(event)
-    head.seq, head.hash = event.seq, event.hash
-    session.add(event)
+) -> int:
+    """Append one event to the chain (locks the chain head until the transaction ends);
+    returns its sequence number. What the session holds is written first: the event follows
+    the change it records."""
     await session.flush()
-    return event
+    seq, prev_hash = await queries.lock_head(session)
+    event: dict[str, Any] = {
+        "seq": seq + 1,
+        "at": now.astimezone(UTC),
+        "actor_id": actor.member_id if actor else None,
+        "actor": actor.label if actor else "system",
+        "platform": platform or (actor.platform if actor else "system"),
+        "action": action,
+        "subject": subject,
+        "details": json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str),
+        "prev_hash": prev_hash,
+    }
+    event["hash"] = _digest(event)
+    await queries.append(session, event)
+    return int(event["seq"])
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ async def verify(session: AsyncSession) -> Verification:
             return Verification(checked, expected_seq, "missing")
         if event.prev_hash != expected_prev:
             return Verification(checked, event.seq, "chain")
-        if _digest(event) != event.hash:
+        if _digest({name: getattr(event, name) for name in CHAINED}) != event.hash:
             return Verification(checked, event.seq, "altered")
         expected_prev, expected_seq, checked = event.hash, expected_seq + 1, checked + 1
     head = await queries.get_head(session)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -23,14 +25,23 @@ async def visible_by_code(
     session: AsyncSession, actor: Actor, code: str, *, lock: bool = False
 ) -> Operation | None:
     """The operation if it exists and the actor may know of it, with its lead agency."""
+    stmt = _visible_by_code(actor.reads_everything, lock)
+    return await session.scalar(stmt, {"code": code, "agency_id": actor.agency_id})
+
+
+@cache
+def _visible_by_code(everything: bool, lock: bool) -> Select[Operation]:
+    """Built once per kind of reader and lock: most commands start with it."""
     stmt = (
         select(Operation)
         .options(joinedload(Operation.lead_agency))
-        .where(Operation.code == code, access.visible_operations(actor))
+        .where(Operation.code == bindparam("code"))
     )
+    if not everything:
+        stmt = stmt.where(access.participates(bindparam("agency_id")))
     if lock:
         stmt = stmt.with_for_update(of=Operation)
-    return await session.scalar(stmt)
+    return stmt
 
 
 async def participations(session: AsyncSession, operation_id: int) -> list[Participation]:
@@ -47,10 +58,15 @@ async def participations(session: AsyncSession, operation_id: int) -> list[Parti
 async def participation(
     session: AsyncSession, operation_id: int, agency_id: int
 ) -> Participation | None:
-    return await session.scalar(
-        select(Participation).where(
-            Participation.operation_id == operation_id, Participation.agency_id == agency_id
-        )
+    params = {"operation_id": operation_id, "agency_id": agency_id}
+    return await session.scalar(_participation(), params)
+
+
+@cache
+def _participation() -> Select[Participation]:
+    return select(Participation).where(
+        Participation.operation_id == bindparam("operation_id"),
+        Participation.agency_id == bindparam("agency_id"),
     )
 
 

@@ -103,7 +103,6 @@ async def add_task(
     )
     operation.next_task_number += 1
     session.add(task)
-    await session.flush()
     task.operation, task.assignee_agency = operation, agency
     await audit.record(
         session,

@@ -146,6 +146,52 @@ async def test_attention_lists_blocked_and_overdue_tasks_most_overdue_first(
     assert summary.attention[0].assignee_agency.code == "US-FBI"
 
 
+async def test_attention_takes_the_most_overdue_across_all_open_statuses(
+    session: AsyncSession,
+) -> None:
+    """More overdue tasks than the list holds, spread over open, in progress and blocked:
+    the list is the globally most overdue (ties by number), not the first of each status."""
+    admin = await make_admin(session)
+    async with tx(session):
+        for code in ("AG-01", "AG-02"):
+            await make_agency(session, admin, code)
+    await _populate(session, admin, "WIDE-1", ["AG-01", "AG-02"], 0)
+    due_minutes = {n: 30 + (n * 37) % 80 for n in range(1, 25)}  # all before NOW, with ties
+    async with tx(session):
+        for n in range(1, 25):
+            await make_task(
+                session, admin, "WIDE-1", "AG-02", due_at=START + timedelta(minutes=due_minutes[n])
+            )
+    for n in range(1, 25):
+        if n % 3 == 1:
+            await move(session, admin, n, TaskAction.START, "WIDE-1")
+        elif n % 3 == 2:
+            await move(session, admin, n, TaskAction.BLOCK, "WIDE-1")
+    summary = await summarize(session, admin, "WIDE-1")
+    expected = sorted(due_minutes, key=lambda n: (due_minutes[n], n))[: service.ATTENTION_LIMIT]
+    assert [t.number for t in summary.attention] == expected
+    assert len({t.status for t in summary.attention}) == 3
+
+
+async def test_attention_lists_blocked_tasks_after_the_overdue_ones_by_number(
+    session: AsyncSession,
+) -> None:
+    admin = await make_admin(session)
+    async with tx(session):
+        await make_agency(session, admin, "AG-01")
+    await _populate(session, admin, "FEW-1", ["AG-01"], 0)
+    later = START + timedelta(hours=5)
+    dues = [later, None, START + timedelta(minutes=90), later, START + timedelta(minutes=40)]
+    async with tx(session):
+        for due in dues:
+            await make_task(session, admin, "FEW-1", "AG-01", due_at=due)
+    for n in (1, 2, 4):
+        await move(session, admin, n, TaskAction.BLOCK, "FEW-1")
+    summary = await summarize(session, admin, "FEW-1")
+    # #5 and #3 are overdue (most overdue first); #1, #2 and #4 are blocked, not yet due
+    assert [t.number for t in summary.attention] == [5, 3, 1, 2, 4]
+
+
 async def test_the_summary_carries_the_three_latest_updates(
     session: AsyncSession, mixed: Cast
 ) -> None:
