@@ -4,18 +4,52 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import (
+    Insert,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.delivery.models import FAILED, PENDING, SENDING, Delivery
+
+DELIVERIES = cast(Table, Delivery.__table__)
 
 
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:
     if not keys:
         return set()
-    rows = await session.scalars(select(Delivery.dedupe_key).where(Delivery.dedupe_key.in_(keys)))
-    return set(rows)
+    return set(await session.scalars(_existing_keys(), {"keys": list(keys)}))
+
+
+@cache
+def _existing_keys() -> Select[str]:
+    """Built once: every fan-out and every reminder checks its keys."""
+    return select(Delivery.dedupe_key).where(
+        Delivery.dedupe_key.in_(bindparam("keys", expanding=True))
+    )
+
+
+async def insert_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """New deliveries (values by column name) in one executemany, without the unit of work:
+    nothing reads them back in the transaction that writes them."""
+    if rows:
+        await session.execute(_insert_delivery(), list(rows))
+
+
+@cache
+def _insert_delivery() -> Insert:
+    return insert(DELIVERIES)
 
 
 async def claimable_ids(

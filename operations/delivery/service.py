@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.delivery import queries
-from operations.delivery.models import FAILED, SENT, Delivery
+from operations.delivery.models import FAILED, PENDING, SENT, Delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,30 +29,30 @@ class Outgoing:
 async def enqueue(session: AsyncSession, *, items: Sequence[Outgoing], now: datetime) -> int:
     """Add the deliveries whose dedupe key is new; returns how many were added."""
     seen = await queries.existing_keys(session, [i.dedupe_key for i in items])
-    added = 0
+    rows = []
     for item in items:
         if item.dedupe_key in seen:
             continue
         seen.add(item.dedupe_key)
-        session.add(
-            Delivery(
-                dedupe_key=item.dedupe_key,
-                platform=item.platform,
-                workspace=item.workspace,
-                chat_id=item.chat_id,
-                agency_id=item.agency_id,
-                operation_id=item.operation_id,
-                kind=item.kind,
-                payload=item.payload,
-                state="pending",
-                attempts=0,
-                next_attempt_at=now,
-                created_at=now,
-            )
+        rows.append(
+            {
+                "dedupe_key": item.dedupe_key,
+                "platform": item.platform,
+                "workspace": item.workspace,
+                "chat_id": item.chat_id,
+                "agency_id": item.agency_id,
+                "operation_id": item.operation_id,
+                "kind": item.kind,
+                "payload": item.payload,
+                "state": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
         )
-        added += 1
-    await session.flush()
-    return added
+    await session.flush()  # what the session holds first (the change these messages announce)
+    await queries.insert_many(session, rows)
+    return len(rows)
 
 
 async def claim(

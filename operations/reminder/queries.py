@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.sql.dml import ReturningInsert
 
 from operations.enums import OPEN_TASK_STATUSES, OperationStatus
 from operations.member.models import Member
@@ -17,6 +22,21 @@ from operations.status.models import StatusUpdate
 from operations.task.models import Task
 
 REMINDING = (OperationStatus.PLANNED, OperationStatus.ACTIVE)
+LOG = cast(Table, ReminderLog.__table__)
+
+
+async def log_once(session: AsyncSession, *, key: str, now: datetime) -> bool:
+    """Log a fired reminder's key unless it is there already (another replica, a retry): one
+    INSERT ... ON CONFLICT DO NOTHING, no savepoint. True when this call logged it."""
+    dialect = session.get_bind().dialect.name
+    inserted = await session.scalar(_log_once(dialect), {"key": key, "fired_at": now})
+    return inserted is not None
+
+
+@cache
+def _log_once(dialect: str) -> ReturningInsert[int]:
+    build = sqlite_insert if dialect == "sqlite" else postgresql_insert
+    return build(LOG).on_conflict_do_nothing(index_elements=[LOG.c.key]).returning(LOG.c.id)
 
 
 async def tasks_due_before(session: AsyncSession, horizon: datetime, *, limit: int) -> list[Task]:

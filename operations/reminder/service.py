@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations import access, validation
@@ -17,7 +16,7 @@ from operations.member.models import Member
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
 from operations.reminder import queries
-from operations.reminder.models import Reminder, ReminderLog
+from operations.reminder.models import Reminder
 from operations.task import service as task_service
 from operations.task.models import Task
 
@@ -85,17 +84,13 @@ async def due_custom_reminders(session: AsyncSession, *, now: datetime) -> list[
 
 async def record_fired(session: AsyncSession, *, key: str, now: datetime) -> bool:
     """Record that a reminder fired; False if it already had (another replica, a retry)."""
-    try:
-        async with session.begin_nested():
-            session.add(ReminderLog(key=key, fired_at=now))
-            await session.flush()
-            if key.startswith("custom:"):
-                reminder = await session.get(Reminder, int(key.split(":", 1)[1]))
-                if reminder is not None:
-                    reminder.fired_at = now
-                    await session.flush()
-    except IntegrityError:
+    if not await queries.log_once(session, key=key, now=now):
         return False
+    if key.startswith("custom:"):
+        reminder = await session.get(Reminder, int(key.split(":", 1)[1]))
+        if reminder is not None:
+            reminder.fired_at = now
+            await session.flush()
     return True
 
 
