@@ -230,7 +230,7 @@ async def run(sizes: Sizes) -> Result:
     result.rows.append(
         Row(
             "Reminder sweep (SQLite)",
-            "backlog: longest event-loop stall during the sweep (one chunk)",
+            "backlog: longest event-loop stall during the sweep",
             f"{stall * 1000:.0f} ms",
             "",
             None,
