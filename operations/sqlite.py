@@ -45,10 +45,12 @@ T = TypeVar("T")
 
 
 def _is_busy(error: sqlite3.OperationalError) -> bool:
+    """SQLITE_BUSY and its extended codes: another connection holds the lock, retry later.
+    (SQLITE_LOCKED is a conflict inside one connection, which waiting does not solve.)"""
     code = getattr(error, "sqlite_errorcode", None)
     if code is not None:
-        return bool(code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED))
-    return "locked" in str(error)
+        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
+    return str(error) == "database is locked"
 
 
 def _patiently(call: Callable[[], T], timeout_s: float) -> T:
