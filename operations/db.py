@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, Table
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, IntegrityError
@@ -79,29 +79,14 @@ registry.register(f"sqlite.{sqlite.DRIVER}", "operations.sqlite", "InlineSQLiteD
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine. SQLite (any sqlite URL, the default `sqlite+aiosqlite://` too)
-    runs on the inline driver of operations.sqlite, with WAL mode and foreign keys."""
-    engine = create_async_engine(sqlite.inline_url(make_url(url)), **kwargs)
-    if engine.dialect.name == "sqlite":
+    runs on the inline driver of operations.sqlite: WAL mode, foreign keys, and transactions
+    that take the write lock when they begin."""
+    return create_async_engine(sqlite.inline_url(make_url(url)), **kwargs)
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # take transactions into our own hands: the driver's implicit BEGIN comes only at the
-            # first write, too late for the reads that decide it (see _sqlite_begin)
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            if ":memory:" not in url and "mode=memory" not in url:
-                cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
 
-        @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin(connection: Any) -> None:
-            # SQLite has no SELECT ... FOR UPDATE: take the write lock when the transaction
-            # starts, so read-then-write sequences (invite redemption, task numbering, the
-            # audit chain head) are serialised as they are on PostgreSQL.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
+def table(model: type[Base]) -> Table:
+    """A model's table, for the plain INSERT and UPDATE statements of hot paths."""
+    return cast(Table, model.__table__)
 
 
 def check_url(url: str) -> None:

@@ -47,10 +47,7 @@ T = TypeVar("T")
 def _is_busy(error: sqlite3.OperationalError) -> bool:
     """SQLITE_BUSY and its extended codes: another connection holds the lock, retry later.
     (SQLITE_LOCKED is a conflict inside one connection, which waiting does not solve.)"""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code is not None:
-        return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
-    return str(error) == "database is locked"
+    return error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _patiently(call: Callable[[], T], timeout_s: float) -> T:
@@ -141,10 +138,25 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
         cparams["timeout"] = 0
         # the pool may close a connection from another thread (engine disposal at exit)
         cparams["check_same_thread"] = False
+        # transactions are ours (do_begin): sqlite3's implicit BEGIN comes only at the first
+        # write, too late for the reads that decide it
+        cparams["isolation_level"] = None
         connection = super().connect(*cargs, **cparams)
         connection.busy_timeout_s = busy_timeout_s
+        filename = str(cargs[0]) if cargs else ""
+        if filename != ":memory:" and "mode=memory" not in filename:
+            connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA foreign_keys=ON")
         connection.execute(f"PRAGMA synchronous={SYNCHRONOUS[synchronous]}")
         return connection
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        """SQLite has no SELECT ... FOR UPDATE: take the write lock when the transaction
+        starts, so read-then-write sequences (invite redemption, task numbering, the audit
+        chain head) are serialised as they are on PostgreSQL."""
+        cursor = dbapi_connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        cursor.close()
 
 
 def synchronous_of(url: URL) -> str:

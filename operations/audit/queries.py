@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Insert, Select, Table, Update, bindparam, insert, select, update
+from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.audit.models import AuditEvent, AuditHead
+from operations.db import table
 
 GENESIS = "0" * 64
 
 
-HEAD = cast(Table, AuditHead.__table__)
-EVENTS = cast(Table, AuditEvent.__table__)
+HEAD = table(AuditHead)
+EVENTS = table(AuditEvent)
 
 
 async def lock_head(session: AsyncSession) -> tuple[int, str]:

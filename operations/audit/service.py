@@ -28,8 +28,7 @@ CHAINED = (
 
 
 def _digest(fields: dict[str, Any]) -> str:
-    payload = [fields[name] for name in CHAINED]
-    payload[CHAINED.index("at")] = fields["at"].isoformat()
+    payload = [fields[name].isoformat() if name == "at" else fields[name] for name in CHAINED]
     canonical = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 

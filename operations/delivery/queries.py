@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import (
     Insert,
     Select,
-    Table,
     and_,
     bindparam,
     func,
@@ -21,9 +20,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from operations.db import table
 from operations.delivery.models import FAILED, PENDING, SENDING, Delivery
 
-DELIVERIES = cast(Table, Delivery.__table__)
+DELIVERIES = table(Delivery)
 
 
 async def existing_keys(session: AsyncSession, keys: Sequence[str]) -> set[str]:

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.dml import ReturningInsert
 
+from operations.db import table
 from operations.enums import OPEN_TASK_STATUSES, OperationStatus
 from operations.member.models import Member
 from operations.operation.models import Operation
@@ -22,7 +22,7 @@ from operations.status.models import StatusUpdate
 from operations.task.models import Task
 
 REMINDING = (OperationStatus.PLANNED, OperationStatus.ACTIVE)
-LOG = cast(Table, ReminderLog.__table__)
+LOG = table(ReminderLog)
 
 
 async def log_once(session: AsyncSession, *, key: str, now: datetime) -> bool:

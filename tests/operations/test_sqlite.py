@@ -142,3 +142,19 @@ async def test_a_lock_held_too_long_fails_as_locked_and_changes_nothing(path: Pa
     finally:
         await holder.dispose()
         await waiter.dispose()
+
+
+async def test_every_transaction_takes_the_write_lock_when_it_begins(path: Path) -> None:
+    """BEGIN IMMEDIATE: SQLite has no SELECT ... FOR UPDATE, so a transaction that only read so
+    far already keeps other writers out (read-then-write sequences stay serialised)."""
+    reader = db.create_engine(f"sqlite:///{path}")
+    writer = db.create_engine(f"sqlite:///{path}", connect_args={"busy_timeout_s": 0.2})
+    try:
+        async with reader.begin() as held:
+            await held.execute(text("SELECT count(*) FROM t"))
+            with pytest.raises(OperationalError, match="locked"):
+                async with writer.begin() as conn:
+                    await conn.execute(text("INSERT INTO t (who) VALUES ('writer')"))
+    finally:
+        await reader.dispose()
+        await writer.dispose()
