@@ -21,9 +21,10 @@ from bot.metrics import Metrics
 from bot.parser import Token, UsageError, tokenize
 from bot.registry import Command, Registry
 from bot.reply import Reply, Tone
+from operations import acting
 from operations.actor import Actor
 from operations.agency.models import Agency
-from operations.errors import DomainError, NotPermitted
+from operations.errors import DomainError
 from operations.inbound import service as inbound_service
 from operations.member import service as member_service
 from operations.member.models import Member
@@ -151,10 +152,9 @@ class Dispatcher:
 
     @staticmethod
     def _check_role(command: Command, actor: Actor) -> None:
-        if command.roles is not None and actor.role not in command.roles:
-            order = ("admin", "coordinator", "supervisor", "liaison", "observer")
-            roles = tuple(r for r in order if r in command.roles)
-            raise NotPermitted(command.path, roles=roles)
+        """The acting table's first look: could this role ever run the command?"""
+        if command.action is not None:
+            acting.require_some(actor, command.action, command.path)
 
     def _locale(self, member: Member | None, agency: Agency | None) -> tuple[Translator, ZoneInfo]:
         language = (

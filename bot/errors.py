@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import N_, Translator
 from bot.parser import UsageError
+from bot.permissions import who
 from bot.reply import Reply, Tone
 from operations.enums import OperationStatus, TaskStatus
 from operations.errors import (
@@ -75,6 +76,11 @@ INVALID = {
     ("cadence", "too_short"): N_("A status cadence must be at least 10 minutes."),
 }
 
+NOT_PERMITTED = {
+    "self": N_("You cannot {action} yourself; ask another admin or coordinator."),
+    "last_admin": N_("{member} is the last admin; make another admin first."),
+}
+
 TEXT_PROBLEMS = {
     "empty": N_("The {field} is empty."),
     "too_long": N_("The {field} is too long: {length} characters, at most {max}."),
@@ -92,10 +98,6 @@ FIELD_NAMES = {
 }
 
 
-def _roles(tr: Translator, roles: tuple[str, ...]) -> str:
-    return ", ".join(tr.gettext(ROLE_NAMES.get(r, r)) for r in roles)
-
-
 def describe(error: DomainError | UsageError, tr: Translator) -> str:
     """The one-line reason shown to the user."""
     _ = tr.gettext
@@ -106,13 +108,19 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
             return _("No such invite code: {key}.", key=error.key)
         return _("No {kind} {key}.", kind=_(KIND_NAMES.get(error.kind, error.kind)), key=error.key)
     if isinstance(error, NotPermitted):
+        if error.reason in NOT_PERMITTED:
+            return _(NOT_PERMITTED[error.reason], action=error.action, **error.detail)
         if error.reason == "linked_elsewhere":
             return _("This chat already serves another agency; only an admin can move it.")
-        if error.reason == "other_agency":
-            return _("You can do {action} only for your own agency.", action=error.action)
-        return _(
-            "{action} needs the role {roles}.", action=error.action, roles=_roles(tr, error.roles)
-        )
+        text = who(tr, error.grants, lead=error.lead)
+        if error.operation:
+            return _(
+                "Only {who} may run {action} on {operation}.",
+                who=text,
+                action=error.action,
+                operation=error.operation,
+            )
+        return _("Only {who} may run {action}.", who=text, action=error.action)
     if isinstance(error, InvalidTransition):
         if error.current == error.target:
             return _(

@@ -32,6 +32,11 @@ class Translator:
         self._catalog = _catalog(language)
 
     @property
+    def locale(self) -> str:
+        """The locale texts are formatted in: the language, or English while it has no catalog."""
+        return self.language if isinstance(self._catalog, Translations) else "en"
+
+    @property
     def rtl(self) -> bool:
         """Whether the language is written right to left."""
         return self.language in RTL_LANGUAGES

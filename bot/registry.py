@@ -1,16 +1,16 @@
-"""Commands declared once: name, typed parameters, roles, help text and handler."""
+"""Commands declared once: name, typed parameters, action, help text and handler."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_
 from bot.parser import Token, UsageError
-from operations.enums import Role
+from operations.acting import Action
 
 if TYPE_CHECKING:
     from bot.context import Context
@@ -74,8 +74,9 @@ class Command:
     params: tuple[Param, ...]
     summary: str
     handler: Handler
-    roles: frozenset[Role] | None = None  # None: every member
+    action: Action | None = None  # what it does, for the acting policy; None: any member may
     public: bool = False  # strangers may run it too
+    private: bool = False  # answered to the asker alone (codes, personal details)
     aliases: tuple[str, ...] = ()
 
     @property
@@ -97,8 +98,9 @@ class Registry:
         path: str,
         *params: Param,
         summary: str,
-        roles: Iterable[Role] | None = None,
+        action: Action | None = None,
         public: bool = False,
+        private: bool = False,
         aliases: tuple[str, ...] = (),
     ) -> Callable[[Handler], Handler]:
         """Decorator declaring a handler as the command `path` ("task add")."""
@@ -111,8 +113,9 @@ class Registry:
                 params=params,
                 summary=summary,
                 handler=handler,
-                roles=frozenset(roles) if roles is not None else None,
+                action=action,
                 public=public,
+                private=private,
                 aliases=aliases,
             )
             group = self.commands.setdefault(name, {})

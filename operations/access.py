@@ -1,12 +1,10 @@
-"""Need-to-know and write permissions that depend on agencies, not only on roles."""
+"""Need-to-know of operations: which ones a member may know exist."""
 
 from __future__ import annotations
 
 from sqlalchemy import BindParameter, ColumnElement, exists, select, true
 
 from operations.actor import Actor
-from operations.enums import Role
-from operations.errors import NotPermitted
 from operations.operation.models import Operation, Participation
 
 
@@ -25,20 +23,3 @@ def participates(agency_id: int | BindParameter[int] | None) -> ColumnElement[bo
             Participation.agency_id == agency_id,
         )
     )
-
-
-def require_runs(actor: Actor, action: str) -> None:
-    """Only admins and coordinators (of a participating agency) run an operation."""
-    if actor.role not in (Role.ADMIN, Role.COORDINATOR):
-        raise NotPermitted(action, roles=(Role.ADMIN, Role.COORDINATOR))
-
-
-def require_updates_task(actor: Actor, action: str, *, assignee_agency_id: int) -> None:
-    """Admins and coordinators update any visible task; liaisons those of their own agency."""
-    if actor.role in (Role.ADMIN, Role.COORDINATOR):
-        return
-    if actor.role == Role.LIAISON:
-        if actor.agency_id == assignee_agency_id:
-            return
-        raise NotPermitted(action, roles=(Role.ADMIN, Role.COORDINATOR), reason="other_agency")
-    raise NotPermitted(action, roles=(Role.ADMIN, Role.COORDINATOR, Role.LIAISON))

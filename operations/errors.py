@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 
 class DomainError(Exception):
@@ -21,11 +22,25 @@ class NotFound(DomainError):
 class NotPermitted(DomainError):
     """The caller's role or agency does not allow the action."""
 
-    def __init__(self, action: str, *, roles: Iterable[str] = (), reason: str = "role") -> None:
+    def __init__(
+        self,
+        action: str,
+        *,
+        roles: Iterable[str] = (),
+        reason: str = "policy",
+        grants: tuple[Any, ...] = (),
+        operation: str | None = None,
+        lead: str | None = None,
+        **detail: str,
+    ) -> None:
         super().__init__(action, reason)
         self.action = action
         self.roles = tuple(roles)
         self.reason = reason
+        self.grants = grants  # the acting table's grants for the action (operations.acting)
+        self.operation = operation
+        self.lead = lead
+        self.detail = detail
 
 
 class InvalidTransition(DomainError):

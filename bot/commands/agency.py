@@ -10,9 +10,10 @@ from bot.i18n import N_
 from bot.parser import UsageError
 from bot.registry import Kind, Param
 from bot.reply import Field, Item, Reply
+from operations.acting import Action
 from operations.agency import service as agency_service
 from operations.channel import service as channel_service
-from operations.enums import Language, Role
+from operations.enums import Language
 from operations.validation import NAME_MAX
 
 
@@ -31,7 +32,7 @@ from operations.validation import NAME_MAX
         help="working language (default en)",
     ),
     summary=N_("Register an agency."),
-    roles=(Role.ADMIN,),
+    action=Action.MANAGE_AGENCIES,
 )
 async def agency_add(ctx: Context, args: dict[str, Any]) -> Reply:
     agency = await agency_service.add_agency(
@@ -86,7 +87,7 @@ async def agency_list(ctx: Context, args: dict[str, Any]) -> Reply:
     "link",
     AGENCY,
     summary=N_("Bind this chat to an agency: it will receive that agency's updates."),
-    roles=(Role.ADMIN, Role.COORDINATOR, Role.LIAISON),
+    action=Action.LINK_CHAT,
 )
 async def link(ctx: Context, args: dict[str, Any]) -> Reply:
     inv = ctx.invocation

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from bot.registry import Kind, Param, Registry
-from operations.enums import TLP, Priority, Role
+from operations.enums import TLP, Priority
 
 REGISTRY = Registry()
-
-RUNNERS = (Role.ADMIN, Role.COORDINATOR)
-TASK_UPDATERS = (Role.ADMIN, Role.COORDINATOR, Role.LIAISON)
 
 OPERATION = Param("CODE", Kind.OPERATION, help="operation code, e.g. PANGEA-18")
 AGENCY = Param("AGENCY", Kind.AGENCY, help="agency code, e.g. FR-OCLCTIC")

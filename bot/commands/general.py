@@ -7,8 +7,11 @@ from typing import Any
 from bot.commands.base import REGISTRY
 from bot.context import Context
 from bot.i18n import N_
+from bot.permissions import who
 from bot.registry import Command, Kind, Param
 from bot.reply import Field, Item, Reply, Tone
+from operations import acting
+from operations.acting import Action
 from operations.enums import Role
 from operations.member import service as member_service
 
@@ -36,7 +39,7 @@ def _explain(ctx: Context, param: Param) -> str:
 def _visible(command: Command, ctx: Context) -> bool:
     if ctx.actor is None:
         return command.public
-    return command.roles is None or ctx.actor.role in command.roles
+    return acting.may_attempt(command.action, ctx.actor.role)
 
 
 @REGISTRY.command(
@@ -68,8 +71,9 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
             reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
             if len(commands) == 1:
                 reply.lines.extend(_explain(ctx, p) for p in command.params)
-                if command.roles is not None:
-                    reply.fields.append(Field(_("Who"), ", ".join(sorted(command.roles))))
+                if command.action is not None:
+                    grants = acting.ACTING[command.action]
+                    reply.fields.append(Field(_("Who"), who(ctx.tr, grants)))
         return reply
     reply = Reply(title=_("jointops commands"), tone=Tone.INFO, private=True)
     for command in ctx.registry.all():
@@ -151,6 +155,7 @@ async def join(ctx: Context, args: dict[str, Any]) -> Reply:
 @REGISTRY.command(
     "connect",
     summary=N_("Link another chat account (Telegram, Slack) to you: get a one-time code."),
+    private=True,
 )
 async def connect(ctx: Context, args: dict[str, Any]) -> Reply:
     code, expires = await member_service.create_link_code(
@@ -165,7 +170,7 @@ async def connect(ctx: Context, args: dict[str, Any]) -> Reply:
     )
 
 
-@REGISTRY.command("whoami", summary=N_("Show your name, agency, role and accounts."))
+@REGISTRY.command("whoami", summary=N_("Show your name, agency, role and accounts."), private=True)
 async def whoami(ctx: Context, args: dict[str, Any]) -> Reply:
     actor = ctx.member
     _ = ctx._
@@ -193,7 +198,8 @@ async def whoami(ctx: Context, args: dict[str, Any]) -> Reply:
         help="coordinators may invite liaisons and observers",
     ),
     summary=N_("Make a one-time invite code (valid 72 hours)."),
-    roles=(Role.ADMIN, Role.COORDINATOR),
+    action=Action.MANAGE_PEOPLE,
+    private=True,
 )
 async def invite(ctx: Context, args: dict[str, Any]) -> Reply:
     issued = await member_service.create_invite(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands.base import AGENCY, OPERATION, REGISTRY, RUNNERS, TLP_FLAG
+from bot.commands.base import AGENCY, OPERATION, REGISTRY, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply
+from operations.acting import Action
 from operations.enums import TLP, OperationStatus, ParticipationRole
 from operations.operation import service as operation_service
 from operations.validation import NAME_MAX
@@ -22,7 +23,7 @@ from operations.validation import NAME_MAX
     Param("WHEN", Kind.WHEN, flag="ends", required=False, help="planned end"),
     TLP_FLAG,
     summary=N_("Create an operation (planned until started)."),
-    roles=RUNNERS,
+    action=Action.CREATE_OPERATION,
 )
 async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
     operation = await operation_service.create_operation(
@@ -120,7 +121,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
         help="observers read and receive updates but get no tasks (default participant)",
     ),
     summary=N_("Add an agency to an operation."),
-    roles=RUNNERS,
+    action=Action.RUN_OPERATION,
 )
 async def op_join(ctx: Context, args: dict[str, Any]) -> Reply:
     op, participation = await operation_service.add_participant(
@@ -159,25 +160,29 @@ async def _change(ctx: Context, code: str, action: str) -> Reply:
     return reply
 
 
-@REGISTRY.command("op start", OPERATION, summary=N_("Start a planned operation."), roles=RUNNERS)
+@REGISTRY.command(
+    "op start", OPERATION, summary=N_("Start a planned operation."), action=Action.RUN_OPERATION
+)
 async def op_start(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _change(ctx, args["code"], "start")
 
 
 @REGISTRY.command(
-    "op suspend", OPERATION, summary=N_("Suspend an active operation."), roles=RUNNERS
+    "op suspend", OPERATION, summary=N_("Suspend an active operation."), action=Action.RUN_OPERATION
 )
 async def op_suspend(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _change(ctx, args["code"], "suspend")
 
 
 @REGISTRY.command(
-    "op resume", OPERATION, summary=N_("Resume a suspended operation."), roles=RUNNERS
+    "op resume", OPERATION, summary=N_("Resume a suspended operation."), action=Action.RUN_OPERATION
 )
 async def op_resume(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _change(ctx, args["code"], "resume")
 
 
-@REGISTRY.command("op close", OPERATION, summary=N_("Close an operation for good."), roles=RUNNERS)
+@REGISTRY.command(
+    "op close", OPERATION, summary=N_("Close an operation for good."), action=Action.RUN_OPERATION
+)
 async def op_close(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _change(ctx, args["code"], "close")

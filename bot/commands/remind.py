@@ -6,12 +6,13 @@ from typing import Any
 
 from bot import when
 from bot.binding import read_duration
-from bot.commands.base import OPERATION, REGISTRY, RUNNERS, TASK, TASK_UPDATERS
+from bot.commands.base import OPERATION, REGISTRY, TASK
 from bot.context import Context
 from bot.i18n import N_
 from bot.parser import UsageError
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply
+from operations.acting import Action
 from operations.member import service as member_service
 from operations.reminder import service as reminder_service
 from operations.reminder.service import NOTE_MAX
@@ -23,7 +24,7 @@ from operations.reminder.service import NOTE_MAX
     Param("WHEN", Kind.WHEN, help='e.g. "in 2h", "tomorrow 08:00"'),
     Param("note", Kind.TEXT, required=False, max_length=NOTE_MAX, help="what to say then"),
     summary=N_("Remind the task's agency at a given time."),
-    roles=TASK_UPDATERS,
+    action=Action.UPDATE_TASK,
 )
 async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
     ref = args["ref"]
@@ -50,6 +51,7 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
     Param("SWITCH", Kind.CHOICE, choices=("on", "off"), help="start or stop the digest"),
     Param("HH:MM", Kind.CLOCK, flag="at", required=False, help="local time (default 08:00)"),
     summary=N_("Get (or stop) a daily digest of your operations at a local time."),
+    private=True,
 )
 async def digest(ctx: Context, args: dict[str, Any]) -> Reply:
     at = (args["at"] or "08:00") if args["switch"] == "on" else None
@@ -75,7 +77,7 @@ async def digest(ctx: Context, args: dict[str, Any]) -> Reply:
     OPERATION,
     Param("EVERY", Kind.WORD, help='e.g. 4h, 1d, or "off"'),
     summary=N_("Remind coordinators when an operation has no status update for that long."),
-    roles=RUNNERS,
+    action=Action.RUN_OPERATION,
 )
 async def op_cadence(ctx: Context, args: dict[str, Any]) -> Reply:
     every = None if args["every"].lower() == "off" else read_duration(args["every"])

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot import notify
-from bot.commands.base import OPERATION, REGISTRY, RUNNERS, TLP_FLAG
+from bot.commands.base import OPERATION, REGISTRY, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply
 from bot.views import sent_line
+from operations.acting import Action
 from operations.enums import TLP
 from operations.status import service as status_service
 from operations.status.service import STATUS_TEXT_MAX
@@ -22,7 +23,7 @@ from operations.status.service import STATUS_TEXT_MAX
     Param("text", Kind.TEXT, max_length=STATUS_TEXT_MAX, help="the update"),
     TLP_FLAG,
     summary=N_("Post a status update on an operation."),
-    roles=RUNNERS,
+    action=Action.POST_STATUS,
 )
 async def status(ctx: Context, args: dict[str, Any]) -> Reply:
     operation, update = await status_service.post_status(

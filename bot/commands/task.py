@@ -11,9 +11,7 @@ from bot.commands.base import (
     OPERATION,
     PRIORITY_FLAG,
     REGISTRY,
-    RUNNERS,
     TASK,
-    TASK_UPDATERS,
     TLP_FLAG,
 )
 from bot.context import Context, Reader
@@ -28,6 +26,7 @@ from bot.views import (
     task_fields,
     task_line,
 )
+from operations.acting import Action
 from operations.enums import TLP, Priority
 from operations.task import service as task_service
 from operations.task.models import TEXT_MAX, TITLE_MAX, Task
@@ -49,7 +48,7 @@ from operations.task.service import TaskAction
     PRIORITY_FLAG,
     TLP_FLAG,
     summary=N_("Add a task to an operation."),
-    roles=RUNNERS,
+    action=Action.MANAGE_TASK,
 )
 async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
     task = await task_service.add_task(
@@ -185,12 +184,14 @@ async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) ->
     )
 
 
-@REGISTRY.command("task start", TASK, summary=N_("Mark a task in progress."), roles=TASK_UPDATERS)
+@REGISTRY.command(
+    "task start", TASK, summary=N_("Mark a task in progress."), action=Action.UPDATE_TASK
+)
 async def task_start(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _transition(ctx, args, TaskAction.START)
 
 
-@REGISTRY.command("task done", TASK, summary=N_("Mark a task done."), roles=TASK_UPDATERS)
+@REGISTRY.command("task done", TASK, summary=N_("Mark a task done."), action=Action.UPDATE_TASK)
 async def task_done(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _transition(ctx, args, TaskAction.DONE)
 
@@ -200,26 +201,30 @@ async def task_done(ctx: Context, args: dict[str, Any]) -> Reply:
     TASK,
     Param("reason", Kind.TEXT, max_length=TEXT_MAX, help="why it cannot go on"),
     summary=N_("Mark a task blocked, saying why."),
-    roles=TASK_UPDATERS,
+    action=Action.UPDATE_TASK,
 )
 async def task_block(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _transition(ctx, args, TaskAction.BLOCK)
 
 
 @REGISTRY.command(
-    "task reopen", TASK, summary=N_("Reopen a done or cancelled task."), roles=TASK_UPDATERS
+    "task reopen", TASK, summary=N_("Reopen a done or cancelled task."), action=Action.UPDATE_TASK
 )
 async def task_reopen(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _transition(ctx, args, TaskAction.REOPEN)
 
 
-@REGISTRY.command("task cancel", TASK, summary=N_("Cancel a task."), roles=RUNNERS)
+@REGISTRY.command("task cancel", TASK, summary=N_("Cancel a task."), action=Action.MANAGE_TASK)
 async def task_cancel(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _transition(ctx, args, TaskAction.CANCEL)
 
 
 @REGISTRY.command(
-    "task assign", TASK, AGENCY, summary=N_("Give a task to another agency."), roles=RUNNERS
+    "task assign",
+    TASK,
+    AGENCY,
+    summary=N_("Give a task to another agency."),
+    action=Action.MANAGE_TASK,
 )
 async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
     ref = args["ref"]
@@ -261,7 +266,7 @@ async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
     TASK,
     Param("WHEN", Kind.WHEN, help='e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z'),
     summary=N_("Set or change a task's due time."),
-    roles=RUNNERS,
+    action=Action.MANAGE_TASK,
 )
 async def task_due(ctx: Context, args: dict[str, Any]) -> Reply:
     ref = args["ref"]

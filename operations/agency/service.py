@@ -6,14 +6,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import validation
+from operations import acting, validation
+from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import queries
 from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.db import unique
-from operations.enums import Language, Role
-from operations.errors import Conflict, NotFound, NotPermitted
+from operations.enums import Language
+from operations.errors import Conflict, NotFound
 
 
 async def add_agency(
@@ -28,8 +29,7 @@ async def add_agency(
     now: datetime,
 ) -> Agency:
     """Register a new agency (admins only)."""
-    if actor.role != Role.ADMIN:
-        raise NotPermitted("agency add", roles=(Role.ADMIN,))
+    acting.require(actor, Action.MANAGE_AGENCIES, "agency add")
     agency = Agency(
         code=validation.agency_code(code),
         name=validation.text("name", name, max_length=validation.NAME_MAX),

@@ -8,6 +8,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from operations import acting
+from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.agency.models import Agency
@@ -40,10 +42,7 @@ async def link_channel(
 ) -> Linked:
     """Bind a chat to an agency so that it receives that agency's updates."""
     agency = await agency_service.get_agency(session, code=agency_code)
-    if actor.role not in (Role.ADMIN, Role.COORDINATOR, Role.LIAISON):
-        raise NotPermitted("link", roles=(Role.ADMIN, Role.COORDINATOR, Role.LIAISON))
-    if actor.role != Role.ADMIN and actor.agency_id != agency.id:
-        raise NotPermitted("link", roles=(Role.ADMIN,), reason="other_agency")
+    acting.require(actor, Action.LINK_CHAT, "link", subject_agency_id=agency.id)
     channel = await queries.by_chat(
         session, platform=platform, workspace=workspace, external_id=external_id
     )

@@ -9,20 +9,20 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import validation
+from operations import acting, validation
+from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.enums import Role
-from operations.errors import Conflict, Invalid, NotFound, NotPermitted
+from operations.errors import Conflict, Invalid, NotFound
 from operations.member import queries
 from operations.member.models import Identity, Invite, LinkCode, Member
 
 INVITE_TTL = timedelta(hours=72)
 LINK_TTL = timedelta(hours=1)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-_COORDINATOR_INVITES = (Role.LIAISON, Role.OBSERVER)
 
 
 def actor_for(member: Member, agency: Agency | None, *, platform: str) -> Actor:
@@ -161,15 +161,11 @@ async def create_invite(
     session: AsyncSession, *, actor: Actor, agency_code: str, role: Role, now: datetime
 ) -> IssuedInvite:
     """Issue a one-time code that enrols its redeemer in an agency with a role."""
-    if actor.role == Role.COORDINATOR:
-        if role not in _COORDINATOR_INVITES:
-            raise NotPermitted(f"invite {role}", roles=(Role.ADMIN,))
-    elif actor.role != Role.ADMIN:
-        raise NotPermitted("invite", roles=(Role.ADMIN, Role.COORDINATOR))
     agency = await agency_service.get_agency(session, code=agency_code)
-    if actor.role != Role.ADMIN and actor.agency_id != agency.id:
-        # a coordinator brings people into their own agency only: need-to-know follows agencies
-        raise NotPermitted("invite", roles=(Role.ADMIN,), reason="other_agency")
+    # a coordinator brings people into their own agency only: need-to-know follows agencies
+    acting.require(
+        actor, Action.MANAGE_PEOPLE, f"invite {role}", subject_agency_id=agency.id, target=role
+    )
     code = _new_code()
     invite = Invite(
         code_hash=_hash(code),

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import access, validation
+from operations import acting, validation
+from operations.acting import Action, Stance
 from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.audit import service as audit
@@ -65,6 +66,35 @@ async def broadcast_agencies(session: AsyncSession, *, operation: Operation, tlp
     return await queries.participant_agency_ids(session, operation.id, roles=roles)
 
 
+async def stance(session: AsyncSession, *, agency_id: int | None, operation: Operation) -> Stance:
+    """How an agency takes part in the operation (Stance.NONE: it does not)."""
+    if agency_id is None:
+        return Stance.NONE
+    found = await queries.participation(session, operation.id, agency_id)
+    return Stance.of(found.role if found else None)
+
+
+async def authorize(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    action: Action,
+    command: str,
+    operation: Operation,
+    subject_agency_id: int | None = None,
+) -> None:
+    """The acting policy, for an action on this operation (NotPermitted names who may)."""
+    acting.require(
+        actor,
+        action,
+        command,
+        stance=await stance(session, agency_id=actor.agency_id, operation=operation),
+        subject_agency_id=subject_agency_id,
+        operation=operation.code,
+        lead=operation.lead_agency.code,
+    )
+
+
 LIVE = (OperationStatus.PLANNED, OperationStatus.ACTIVE, OperationStatus.SUSPENDED)
 
 
@@ -100,7 +130,7 @@ async def create_operation(
     now: datetime,
 ) -> Operation:
     """Open a planned operation led by an agency (the creator's own by default)."""
-    access.require_runs(actor, "op new")
+    acting.require(actor, Action.CREATE_OPERATION, "op new")
     op_code = validation.operation_code(code)
     clean_name = validation.text("name", name, max_length=validation.NAME_MAX)
     if lead_code is None and actor.agency_code is None:
@@ -179,8 +209,10 @@ async def add_participant(
     now: datetime,
 ) -> tuple[Operation, Participation]:
     """Bring an agency into an operation."""
-    access.require_runs(actor, "op join")
-    operation = await get_operation(session, actor=actor, code=code)
+    operation = await get_operation(session, actor=actor, code=code, lock=True)
+    await authorize(
+        session, actor=actor, action=Action.RUN_OPERATION, command="op join", operation=operation
+    )
     require_live(operation, "join")
     agency = await agency_service.get_agency(session, code=agency_code)
     if role == ParticipationRole.LEAD:
@@ -208,8 +240,14 @@ async def change_status(
     session: AsyncSession, *, actor: Actor, code: str, action: str, now: datetime
 ) -> tuple[Operation, OperationStatus]:
     """Start, suspend, resume or close an operation; returns it and its former status."""
-    access.require_runs(actor, f"op {action}")
     operation = await get_operation(session, actor=actor, code=code, lock=True)
+    await authorize(
+        session,
+        actor=actor,
+        action=Action.RUN_OPERATION,
+        command=f"op {action}",
+        operation=operation,
+    )
     current = operation.status
     sources, target = ACTIONS[action]
     if current not in sources:

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import access, validation
+from operations import validation
+from operations.acting import Action
 from operations.actor import Actor
 from operations.audit import service as audit
 from operations.errors import Invalid
@@ -106,7 +107,14 @@ async def create_reminder(
 ) -> tuple[Task, Reminder]:
     """A reminder on a task at a given time (also what the snooze buttons make)."""
     task = await task_service.get_task(session, actor=actor, code=code, number=number)
-    access.require_updates_task(actor, "remind", assignee_agency_id=task.assignee_agency_id)
+    await operation_service.authorize(
+        session,
+        actor=actor,
+        action=Action.UPDATE_TASK,
+        command="remind",
+        operation=task.operation,
+        subject_agency_id=task.assignee_agency_id,
+    )
     operation_service.require_live(task.operation, "remind")
     if fire_at <= now:
         raise Invalid("remind", "past")
@@ -155,8 +163,10 @@ async def set_cadence(
     session: AsyncSession, *, actor: Actor, code: str, every: timedelta | None, now: datetime
 ) -> Operation:
     """Remind an operation's coordinators when it has had no status update for `every`."""
-    access.require_runs(actor, "op cadence")
     operation = await operation_service.get_operation(session, actor=actor, code=code, lock=True)
+    await operation_service.authorize(
+        session, actor=actor, action=Action.RUN_OPERATION, command="op cadence", operation=operation
+    )
     operation_service.require_live(operation, "cadence")
     if every is not None and every < timedelta(minutes=10):
         raise Invalid("cadence", "too_short")

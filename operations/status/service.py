@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import access, validation
+from operations import validation
+from operations.acting import Action
 from operations.actor import Actor
 from operations.audit import service as audit
 from operations.enums import TLP
@@ -27,9 +28,11 @@ async def post_status(
     now: datetime,
 ) -> tuple[Operation, StatusUpdate]:
     """Store a status update on a live operation."""
-    access.require_runs(actor, "status")
     clean = validation.text("text", text, max_length=STATUS_TEXT_MAX, multiline=True)
     operation = await operation_service.get_operation(session, actor=actor, code=code)
+    await operation_service.authorize(
+        session, actor=actor, action=Action.POST_STATUS, command="status", operation=operation
+    )
     operation_service.require_live(operation, "status")
     update = StatusUpdate(
         operation_id=operation.id,

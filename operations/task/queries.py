@@ -29,7 +29,10 @@ def _with_refs() -> Select[Task]:
     return (
         select(Task)
         .join(Operation, Operation.id == Task.operation_id)
-        .options(contains_eager(Task.operation), joinedload(Task.assignee_agency))
+        .options(
+            contains_eager(Task.operation).joinedload(Operation.lead_agency),
+            joinedload(Task.assignee_agency),
+        )
     )
 
 

@@ -7,13 +7,14 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import access, validation
+from operations import validation
+from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.agency.models import Agency
 from operations.audit import service as audit
-from operations.enums import TLP, ParticipationRole, Priority, Role, TaskStatus
-from operations.errors import Invalid, InvalidTransition, NotFound, NotPermitted
+from operations.enums import TLP, ParticipationRole, Priority, TaskStatus
+from operations.errors import Invalid, InvalidTransition, NotFound
 from operations.operation import queries as operation_queries
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
@@ -77,7 +78,6 @@ async def add_task(
     now: datetime,
 ) -> Task:
     """Add a task to an operation, assigned to one of its agencies, numbered in sequence."""
-    access.require_runs(actor, "task add")
     clean_title = validation.text("title", title, max_length=TITLE_MAX)
     clean_details = (
         validation.text("details", details, max_length=TEXT_MAX, multiline=True)
@@ -87,6 +87,14 @@ async def add_task(
     operation = await operation_service.get_operation(session, actor=actor, code=code, lock=True)
     operation_service.require_live(operation, "task add")
     agency = await _participating_agency(session, operation, assignee_code)
+    await operation_service.authorize(
+        session,
+        actor=actor,
+        action=Action.MANAGE_TASK,
+        command="task add",
+        operation=operation,
+        subject_agency_id=agency.id,
+    )
     task = Task(
         operation_id=operation.id,
         number=operation.next_task_number,
@@ -152,11 +160,18 @@ async def list_tasks(
 
 
 async def _writable_task(
-    session: AsyncSession, actor: Actor, code: str, number: int, action: str
+    session: AsyncSession, actor: Actor, code: str, number: int, command: str, action: Action
 ) -> Task:
     task = await get_task(session, actor=actor, code=code, number=number, lock=True)
-    access.require_updates_task(actor, action, assignee_agency_id=task.assignee_agency_id)
-    operation_service.require_live(task.operation, action)
+    await operation_service.authorize(
+        session,
+        actor=actor,
+        action=action,
+        command=command,
+        operation=task.operation,
+        subject_agency_id=task.assignee_agency_id,
+    )
+    operation_service.require_live(task.operation, command)
     return task
 
 
@@ -171,14 +186,13 @@ async def transition_task(
     now: datetime,
 ) -> tuple[Task, TaskStatus]:
     """Apply start/done/block/reopen/cancel; returns the task and its former status."""
-    if action == TaskAction.CANCEL and actor.role not in (Role.ADMIN, Role.COORDINATOR):
-        raise NotPermitted("task cancel", roles=(Role.ADMIN, Role.COORDINATOR))
     clean_reason = (
         validation.text("reason", reason or "", max_length=TEXT_MAX)
         if action == TaskAction.BLOCK
         else None
     )
-    task = await _writable_task(session, actor, code, number, f"task {action}")
+    needs = Action.MANAGE_TASK if action == TaskAction.CANCEL else Action.UPDATE_TASK
+    task = await _writable_task(session, actor, code, number, f"task {action}", needs)
     sources, target = TRANSITIONS[action]
     current = task.status
     if current not in sources:
@@ -203,9 +217,16 @@ async def assign_task(
     session: AsyncSession, *, actor: Actor, code: str, number: int, agency_code: str, now: datetime
 ) -> tuple[Task, Agency]:
     """Give a task to another participating agency; returns the task and its former assignee."""
-    access.require_runs(actor, "task assign")
-    task = await _writable_task(session, actor, code, number, "task assign")
+    task = await _writable_task(session, actor, code, number, "task assign", Action.MANAGE_TASK)
     agency = await _participating_agency(session, task.operation, agency_code)
+    await operation_service.authorize(
+        session,
+        actor=actor,
+        action=Action.MANAGE_TASK,
+        command="task assign",
+        operation=task.operation,
+        subject_agency_id=agency.id,
+    )
     previous = task.assignee_agency
     if agency.id == previous.id:
         raise Invalid("assignee", "unchanged", agency=agency.code)
@@ -233,8 +254,7 @@ async def reschedule_task(
     now: datetime,
 ) -> tuple[Task, datetime | None]:
     """Set a task's due time; returns the task and its former due time."""
-    access.require_runs(actor, "task due")
-    task = await _writable_task(session, actor, code, number, "task due")
+    task = await _writable_task(session, actor, code, number, "task due", Action.MANAGE_TASK)
     if task.status not in TRANSITIONS[TaskAction.CANCEL][0]:
         raise InvalidTransition("task", task.ref, current=task.status, target="due")
     previous = task.due_at

@@ -325,7 +325,12 @@ async def test_observer_cannot_update_tasks(world: World) -> None:
 
 async def test_liaison_cannot_update_another_agencys_task(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
-    await refused(liaison, "task done PANGEA-18#2", "own agency", command="task done")
+    await refused(
+        liaison,
+        "task done PANGEA-18#2",
+        "of the agency the task is assigned to",
+        command="task done",
+    )
 
 
 COMMANDS_ON_AN_OPERATION = [

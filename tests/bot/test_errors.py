@@ -10,6 +10,7 @@ from bot.errors import CONFLICTS, INVALID, TEXT_PROBLEMS, describe, error_reply
 from bot.i18n import Translator
 from bot.parser import UsageError
 from bot.reply import Tone
+from operations.acting import ACTING, Action
 from operations.errors import (
     Conflict,
     DomainError,
@@ -41,14 +42,20 @@ def test_not_found_names_the_kind_and_key(error: NotFound, expected: str) -> Non
     assert describe(error, EN) == expected
 
 
-def test_not_permitted_names_the_roles_needed() -> None:
-    error = NotPermitted("task add", roles=("admin", "coordinator"))
-    assert describe(error, EN) == "task add needs the role admin, coordinator."
+def test_not_permitted_names_who_may_and_the_lead_agency() -> None:
+    error = NotPermitted(
+        "op close", grants=ACTING[Action.RUN_OPERATION], operation="PANGEA-18", lead="GS"
+    )
+    assert describe(error, EN) == (
+        "Only admins and coordinators of the lead agency GS may run op close on PANGEA-18."
+    )
 
 
 def test_not_permitted_for_another_agency() -> None:
-    error = NotPermitted("link", roles=("admin",), reason="other_agency")
-    assert describe(error, EN) == "You can do link only for your own agency."
+    error = NotPermitted("link", grants=ACTING[Action.LINK_CHAT])
+    assert describe(error, EN) == (
+        "Only admins and coordinators and liaisons (their own agency only) may run link."
+    )
 
 
 def test_invalid_transition_says_the_current_state() -> None:

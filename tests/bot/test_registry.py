@@ -11,7 +11,7 @@ from bot.context import Context
 from bot.parser import UsageError, tokenize
 from bot.registry import Command, Kind, Param, Registry
 from bot.reply import Reply
-from operations.enums import Role
+from operations.acting import Action
 
 
 async def _noop(ctx: Context, args: dict[str, Any]) -> Reply:
@@ -27,7 +27,9 @@ def registry() -> Registry:
     reg.command("summary", Param("CODE", Kind.OPERATION, required=False), summary="Sum.")(_noop)
     for sub in ("add", "list", "done"):
         reg.command(f"task {sub}", Param("REF", Kind.TASK), summary=f"Task {sub}.")(_noop)
-    reg.command("op new", summary="New.", roles=[Role.ADMIN], aliases=("operation",))(_noop)
+    reg.command("op new", summary="New.", action=Action.CREATE_OPERATION, aliases=("operation",))(
+        _noop
+    )
     return reg
 
 
@@ -67,10 +69,12 @@ def test_declaring_the_same_path_twice_fails(registry: Registry) -> None:
         registry.command("task add", summary="Again.")(_noop)
 
 
-def test_roles_are_a_frozenset_and_none_means_every_member(registry: Registry) -> None:
+def test_a_command_declares_its_action_and_none_means_no_permission_needed(
+    registry: Registry,
+) -> None:
     [op_new] = registry.group("op")
-    assert op_new.roles == frozenset({Role.ADMIN})
-    assert registry.group("summary")[0].roles is None
+    assert op_new.action == Action.CREATE_OPERATION
+    assert registry.group("summary")[0].action is None
 
 
 def test_names_group_and_all_keep_declaration_order_without_aliases(registry: Registry) -> None:

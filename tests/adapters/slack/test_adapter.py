@@ -139,6 +139,12 @@ async def test_mention_injection_is_escaped(
         )
 
 
+REFUSAL = (
+    "Only admins, coordinators of the lead agency FR-OCLCTIC, and coordinators and liaisons"
+    " of the agency the task is assigned to may run task done on PANGEA-18."
+)
+
+
 async def test_liaison_cannot_touch_another_agencys_task_even_with_a_forged_button(
     socket_mode: SlackAdapter,
     slack: FakeSlack,
@@ -154,12 +160,12 @@ async def test_liaison_cannot_touch_another_agencys_task_even_with_a_forged_butt
     await lucia.says("C2", f"join {invite_code(await admin.says('invite AR-PFA --role liaison'))}")
     before = await _counts(sessions)
     refused = await lucia.says("C2", "task done PANGEA-18#1")
-    assert "You can do task done only for your own agency." in visible(refused)
+    assert REFUSAL in visible(refused)
     mine = await lucia.says("C2", "task list PANGEA-18 --mine")
     assert set(buttons(mine)) == {"Start #2", "Done #2"}
     forged = await lucia.presses_value(mine, "task done PANGEA-18#1")
     assert forged.response_type == "ephemeral"
-    assert "You can do task done only for your own agency." in visible(forged)
+    assert REFUSAL in visible(forged)
     assert await _counts(sessions) == before
 
 

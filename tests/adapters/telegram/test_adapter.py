@@ -131,6 +131,12 @@ async def test_a_stranger_changes_nothing(
     assert await _counts(sessions) == before
 
 
+REFUSAL = (
+    "Only admins, coordinators of the lead agency FR-OCLCTIC, and coordinators and liaisons"
+    " of the agency the task is assigned to may run task done on PANGEA-18."
+)
+
+
 async def test_liaison_cannot_touch_another_agencys_task(
     telegram: TelegramAdapter,
     tg: FakeTelegram,
@@ -148,10 +154,10 @@ async def test_liaison_cannot_touch_another_agencys_task(
     before = await _counts(sessions)
 
     refused = await lucia.says(LIAISON_DM, "/task done PANGEA-18#1")
-    assert "You can do task done only for your own agency." in (refused.plain_text or "")
+    assert REFUSAL in (refused.plain_text or "")
     listing = await lucia.says(LIAISON_DM, "/task list PANGEA-18 --mine")
     forged = await lucia.presses_data(listing, "task done PANGEA-18#1")  # not one of her buttons
-    assert forged["text"] == "You can do task done only for your own agency."
+    assert forged["text"] == REFUSAL
     assert forged["show_alert"] is True
     garbage = await lucia.presses_data(listing, "rm -rf / --no-preserve-root")
     assert "Unknown command rm" in str(garbage["text"])

@@ -10,6 +10,8 @@ import pytest
 from bot.commands import REGISTRY
 from bot.registry import Command
 from bot.reply import Tone
+from operations.acting import may_attempt
+from operations.enums import Role
 from tests.bot.conftest import World
 from tests.bot.helpers import db_state, ok, refused
 
@@ -36,7 +38,7 @@ async def test_help_lists_only_what_the_reader_may_run(world: World) -> None:
     supervisor = await world.member("supervisor", "ES-UCO")
     reply = await ok(supervisor, "help")
     shown = {item.text.split(" — ")[0] for item in reply.items}
-    runnable = {c.usage() for c in REGISTRY.all() if c.roles is None or "supervisor" in c.roles}
+    runnable = {c.usage() for c in REGISTRY.all() if may_attempt(c.action, Role.SUPERVISOR)}
     assert shown == runnable
     assert not any(u.startswith(("task add", "agency add", "status")) for u in shown)
 
@@ -55,7 +57,7 @@ async def test_help_of_a_subcommand_shows_its_parameters(world: World) -> None:
     assert '"title": what is to be done' in text
     assert "--to AGENCY: the agency that will do it" in text
     assert "[--due WHEN]: " in text and "tomorrow 06:00" in text
-    assert "admin, coordinator" in text  # who may run it
+    assert "Who: admins, coordinators of the lead agency" in text  # who may run it
 
 
 async def test_help_accepts_a_slash_and_any_case(world: World) -> None:

@@ -48,7 +48,12 @@ async def test_remind_an_unknown_task(world: World) -> None:
 
 async def test_liaisons_remind_only_their_own_agencys_tasks(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
-    await refused(liaison, "remind PANGEA-18#2 in 1h", "own agency", command="remind")
+    await refused(
+        liaison,
+        "remind PANGEA-18#2 in 1h",
+        "of the agency the task is assigned to",
+        command="remind",
+    )
 
 
 async def test_remind_on_a_closed_operation_says_it_is_closed(world: World) -> None:

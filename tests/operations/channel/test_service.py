@@ -73,7 +73,7 @@ async def test_coordinators_and_liaisons_may_not_link_another_agency(
 ) -> None:
     with pytest.raises(NotPermitted) as caught:
         await link(session, getattr(cast, who), "US-FBI")
-    assert (caught.value.action, caught.value.reason) == ("link", "other_agency")
+    assert (caught.value.action, caught.value.reason) == ("link", "policy")
     assert await channels(session) == []
 
 
@@ -84,7 +84,7 @@ async def test_observers_and_supervisors_may_not_link(
     actor: Actor = getattr(cast, who)
     with pytest.raises(NotPermitted) as caught:
         await link(session, actor, str(actor.agency_code))
-    assert caught.value.reason == "role"
+    assert caught.value.reason == "policy"
 
 
 async def test_linking_again_to_the_same_agency_is_a_conflict(

@@ -319,7 +319,7 @@ async def test_a_liaison_may_not_update_another_agencys_task(
     await make_task(session, cast.fr_coord, OP, "FR-PN")
     with pytest.raises(NotPermitted) as caught:
         await transition(session, cast.us_liaison, 1, action, "because")
-    assert caught.value.reason == "other_agency"
+    assert caught.value.reason == "policy"
     assert (await fetch(session, cast.fr_coord, 1)).status == TaskStatus.OPEN
 
 
@@ -329,7 +329,7 @@ async def test_a_liaison_may_not_cancel_even_their_own_agencys_task(
     await make_task(session, cast.fr_coord, OP, "US-FBI")
     with pytest.raises(NotPermitted) as caught:
         await transition(session, cast.us_liaison, 1, TaskAction.CANCEL)
-    assert (caught.value.action, caught.value.reason) == ("task cancel", "role")
+    assert (caught.value.action, caught.value.reason) == ("task cancel", "policy")
 
 
 async def test_a_liaison_may_not_assign_or_reschedule_even_their_own_agencys_task(
@@ -380,12 +380,23 @@ async def test_observers_and_supervisors_may_not_update_tasks(
     assert (await fetch(session, cast.fr_coord, 1)).status == TaskStatus.OPEN
 
 
-async def test_coordinators_of_any_participating_agency_update_any_task(
+async def test_lead_coordinators_update_any_task_participant_coordinators_only_their_own(
     session: AsyncSession, cast: Cast
 ) -> None:
+    """A participant's coordinator closing another agency's task was a leak of control."""
     await make_task(session, cast.fr_coord, OP, "FR-PN")
-    task, _ = await transition(session, cast.us_coord, 1, TaskAction.CANCEL)
-    assert task.status == TaskStatus.CANCELLED
+    await make_task(session, cast.fr_coord, OP, "US-FBI")
+    with pytest.raises(NotPermitted) as caught:
+        await transition(session, cast.us_coord, 1, TaskAction.CANCEL)
+    assert (caught.value.reason, caught.value.operation, caught.value.lead) == (
+        "policy",
+        OP,
+        "FR-PN",
+    )
+    own, _ = await transition(session, cast.us_coord, 2, TaskAction.DONE)
+    assert own.status == TaskStatus.DONE
+    led, _ = await transition(session, cast.fr_coord, 2, TaskAction.REOPEN)
+    assert led.status == TaskStatus.OPEN
 
 
 # -- assignment and due times --------------------------------------------------------------
