@@ -13,6 +13,9 @@ from bot import when
 from bot.i18n import Translator
 from bot.registry import Registry
 from operations.actor import Actor
+from operations.knowing import NOBODY, Lens, Viewer
+from operations.operation import service as operation_service
+from operations.operation.models import Operation
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class Context:
     tz: ZoneInfo
     tr: Translator
     registry: Registry
+    viewer: Viewer = NOBODY  # who will read the reply (the knowing policy's reader)
 
     def _(self, message: str, /, **values: Any) -> str:
         """Translate a message for the caller."""
@@ -75,6 +79,10 @@ class Context:
     def when(self, moment: datetime | None) -> str:
         """A moment in the caller's timezone, or a dash."""
         return when.format_when(moment, self.tz) if moment else "—"
+
+    async def lens(self, operation: Operation) -> Lens:
+        """What the reader of the reply may read of this operation."""
+        return await operation_service.lens(self.session, viewer=self.viewer, operation=operation)
 
     @property
     def member(self) -> Actor:

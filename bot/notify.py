@@ -1,5 +1,8 @@
 """Fan-out: render one message per destination chat (in its agency's timezone and language)
-and write it to the outbox in the transaction of the change that caused it."""
+and write it to the outbox in the transaction of the change that caused it.
+
+`publish` is the one way events reach chats: `operations.events.audience` says which agencies
+hear each event and what they may get of it; this module only renders and queues."""
 
 from __future__ import annotations
 
@@ -8,18 +11,17 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.broadcasts import RENDER, notice
 from bot.context import Reader
-from bot.reply import Button, Field, Reply, to_json
-from bot.views import Fanout, next_actions, task_line
+from bot.reply import Reply, to_json
+from bot.views import Fanout
 from operations.channel import service as channel_service
 from operations.channel.service import Destination
 from operations.delivery import service as delivery_service
 from operations.delivery.service import Outgoing
-from operations.enums import TLP
-from operations.operation import service as operation_service
-from operations.operation.models import Operation
-from operations.status.models import StatusUpdate
-from operations.task.models import Task
+from operations.events import Event
+from operations.events import audience as event_audience
+from operations.knowing import Verdict
 
 Origin = tuple[str, str, str]  # (platform, workspace, chat) where the command was typed
 
@@ -64,72 +66,43 @@ async def send(
     return Fanout(agencies=len(agencies), chats=len(items))
 
 
-async def participants(session: AsyncSession, operation: Operation, tlp: TLP) -> list[Destination]:
-    """The chats of the participating agencies that may receive a message marked `tlp`."""
-    ids = await operation_service.broadcast_agencies(session, operation=operation, tlp=tlp)
-    return await channel_service.destinations(session, agency_ids=ids)
-
-
 async def agencies(session: AsyncSession, *agency_ids: int) -> list[Destination]:
     return await channel_service.destinations(session, agency_ids=list(agency_ids))
 
 
-async def status_update(
-    session: AsyncSession,
-    *,
-    operation: Operation,
-    update: StatusUpdate,
-    author: str,
-    now: datetime,
-    skip: Origin | None,
+async def publish(
+    session: AsyncSession, events: Sequence[Event], *, now: datetime, skip: Origin | None = None
 ) -> Fanout:
-    """A status update to every chat of every participating agency."""
-
-    def build(r: Reader) -> Reply:
-        return Reply(
-            title=r._("Status update — {code}", code=operation.code),
-            tlp=update.tlp,
-            lines=[update.text],
-            fields=[Field(r._("From"), author), Field(r._("At"), r.when(update.created_at))],
-            buttons=[Button(r._("Summary"), f"summary {operation.code}")],
+    """Queue each event for the chats the knowing policy lets hear it (operations.events)."""
+    total = Fanout(agencies=0, chats=0)
+    for event in events:
+        verdicts = await event_audience(session, event)
+        full = [a for a, v in verdicts.items() if v == Verdict.FULL]
+        notified = [a for a, v in verdicts.items() if v == Verdict.NOTICE]
+        reached = await send(
+            session,
+            destinations=await agencies(session, *full),
+            build=lambda r, e=event: RENDER[e.kind](r, e),  # type: ignore[misc]
+            kind=str(event.kind),
+            key=event.key,
+            operation_id=event.operation.id,
+            now=now,
+            skip=skip,
         )
-
-    return await send(
-        session,
-        destinations=await participants(session, operation, update.tlp),
-        build=build,
-        kind="status",
-        key=f"status:{update.id}",
-        operation_id=operation.id,
-        now=now,
-        skip=skip,
-    )
-
-
-async def task_event(
-    session: AsyncSession,
-    *,
-    task: Task,
-    event: str,
-    title: Callable[[Reader], str],
-    agency_ids: Sequence[int],
-    now: datetime,
-    skip: Origin | None,
-) -> Fanout:
-    """A task change (assigned, blocked, done...) to the chats of the agencies concerned."""
-
-    def build(r: Reader) -> Reply:
-        return Reply(
-            title=title(r), tlp=task.tlp, lines=[task_line(r, task)], buttons=next_actions(r, task)
+        noticed = await send(
+            session,
+            destinations=await agencies(session, *notified),
+            build=lambda r, e=event: notice(r, e),  # type: ignore[misc]
+            kind="notice",
+            key=f"{event.key}:notice",
+            operation_id=event.operation.id,
+            now=now,
+            skip=skip,
         )
-
-    return await send(
-        session,
-        destinations=await agencies(session, *agency_ids),
-        build=build,
-        kind=f"task.{event}",
-        key=f"task:{task.id}:{event}:{now.isoformat()}",
-        operation_id=task.operation_id,
-        now=now,
-        skip=skip,
-    )
+        total = Fanout(
+            agencies=total.agencies + reached.agencies,
+            chats=total.chats + reached.chats,
+            withheld=total.withheld + len(verdicts) - len(full),
+            noticed=total.noticed + noticed.agencies,
+        )
+    return total

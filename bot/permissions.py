@@ -1,4 +1,4 @@
-"""The acting table in words: who may do what, for refusals, `help` and the README."""
+"""The acting and knowing tables in words: for refusals, `help` and the README."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from operations.acting import (
     Scope,
     Stance,
 )
-from operations.enums import Role
+from operations.enums import TLP, Role
+from operations.events import HEARS, EventKind, Party, chat_gets
+from operations.knowing import Carrier, Reader, Verdict, may_read
 
 ROLE_PLURALS = {
     Role.ADMIN: N_("admins"),
@@ -57,7 +59,8 @@ ACTION_NAMES = {
         "add, assign, cancel and reschedule tasks (task add, assign, cancel, due)"
     ),
     Action.UPDATE_TASK: N_("update tasks (task start, done, block, reopen; remind)"),
-    Action.MANAGE_PEOPLE: N_("manage people (invite, invite list/revoke, member list/role/remove)"),
+    Action.MANAGE_PEOPLE: N_("manage people (invite, invite list/revoke, member role/remove)"),
+    Action.SEE_PEOPLE: N_("see who belongs to an agency (member list)"),
     Action.LINK_CHAT: N_("link and unlink chats (link, unlink)"),
     Action.MANAGE_AGENCIES: N_("register and edit agencies (agency add, edit)"),
     Action.READ: N_("read an operation (summary, task list, op show)"),
@@ -103,4 +106,90 @@ def roles_table(tr: Translator | None = None) -> str:
     lines = ["| action | who |", "|---|---|"]
     for action, grants in ACTING.items():
         lines.append(f"| {tr.gettext(ACTION_NAMES[action])} | {who(tr, grants)} |")
+    return "\n".join(lines)
+
+
+# -- knowing: the README's "who may read" and "who hears what" tables -------------------------
+
+MARKING_COLUMNS = ((TLP.CLEAR, TLP.GREEN, TLP.AMBER), (TLP.AMBER_STRICT,), (TLP.RED,))
+
+# reader kinds, in words: (how their agency takes part, person's role or None for a chat,
+# whether their agency is the task's assignee)
+READERS: dict[str, Reader] = {
+    "lead agency's chat": Reader.group(Stance.LEAD),
+    "assignee's chat": Reader.group(Stance.PARTICIPANT, assignee=True),
+    "participant's chat": Reader.group(Stance.PARTICIPANT),
+    "observer's chat": Reader.group(Stance.OBSERVER),
+    "lead agency member, in private": Reader(Stance.LEAD, Role.LIAISON),
+    "assignee's coordinator or liaison, in private": Reader(
+        Stance.PARTICIPANT, Role.LIAISON, assignee=True
+    ),
+    "assignee's observer, in private": Reader(Stance.PARTICIPANT, Role.OBSERVER, assignee=True),
+    "participant's member, in private": Reader(Stance.PARTICIPANT, Role.COORDINATOR),
+    "observer agency's member, in private": Reader(Stance.OBSERVER, Role.COORDINATOR),
+    "admin or supervisor, in private": Reader(Stance.NONE, Role.SUPERVISOR),
+    "agency not taking part": Reader(Stance.NONE, Role.COORDINATOR),
+}
+
+# the agencies an event concerns, as the chats that hear it: (name, stance, is the assignee)
+PARTY_CHATS: dict[Party, tuple[tuple[str, Stance, bool], ...]] = {
+    Party.LEAD: (("lead", Stance.LEAD, False),),
+    Party.ASSIGNEE: (("assignee", Stance.PARTICIPANT, True),),
+    Party.PREVIOUS_ASSIGNEE: (("former assignee", Stance.PARTICIPANT, False),),
+    Party.TAKING_PART: (
+        ("lead", Stance.LEAD, False),
+        ("participants", Stance.PARTICIPANT, False),
+        ("observers", Stance.OBSERVER, False),
+    ),
+}
+
+EVENT_NAMES = {
+    EventKind.TASK_ADDED: "`task add`",
+    EventKind.TASK_REASSIGNED: "`task assign`",
+    EventKind.TASK_RESCHEDULED: "`task due`",
+    EventKind.TASK_BLOCKED: "`task block`",
+    EventKind.TASK_DONE: "`task done`",
+    EventKind.TASK_REOPENED: "`task reopen`",
+    EventKind.TASK_CANCELLED: "`task cancel`",
+    EventKind.TASK_REMINDER: "reminders on a task",
+    EventKind.STATUS_POSTED: '`status CODE "text"`',
+    EventKind.CADENCE_DUE: "status cadence reminder",
+    EventKind.DELIVERY_FAILED: "a delivery that failed for good",
+}
+
+
+def hearers(kind: EventKind, tlp: TLP) -> str:
+    """Whose chats hear of an event marked `tlp`, in words ("assignee (notice), lead")."""
+    heard = []
+    for party in HEARS[kind]:
+        for name, stance, assignee in PARTY_CHATS[party]:
+            verdict = chat_gets(kind, tlp, stance, assignee=assignee)
+            if verdict == Verdict.FULL:
+                heard.append(name)
+            elif verdict == Verdict.NOTICE:
+                heard.append(f"{name} (a notice without content)")
+    return ", ".join(dict.fromkeys(heard)) or "no chat"
+
+
+def hearing_table() -> str:
+    """Events x markings: whose chats hear of them (the README's "who hears what")."""
+    head = " | ".join(", ".join(f"`{t}`" for t in column) for column in MARKING_COLUMNS)
+    lines = [f"| change | {head} |", "|---" * (len(MARKING_COLUMNS) + 1) + "|"]
+    for kind, name in EVENT_NAMES.items():
+        cells = " | ".join(hearers(kind, column[0]) for column in MARKING_COLUMNS)
+        lines.append(f"| {name} | {cells} |")
+    return "\n".join(lines)
+
+
+def knowing_table(carrier: Carrier) -> str:
+    """Readers x markings: who may read a task's or a status update's content."""
+    head = " | ".join(", ".join(f"`{t}`" for t in column) for column in MARKING_COLUMNS)
+    lines = [f"| reader | {head} |", "|---" * (len(MARKING_COLUMNS) + 1) + "|"]
+    for name, reader in READERS.items():
+        if carrier == Carrier.STATUS and reader.assignee:
+            continue
+        cells = " | ".join(
+            "yes" if may_read(column[0], carrier, reader) else "—" for column in MARKING_COLUMNS
+        )
+        lines.append(f"| {name} | {cells} |")
     return "\n".join(lines)

@@ -13,13 +13,13 @@ from bot import notify, when
 from bot.clock import Clock
 from bot.context import Reader
 from bot.reply import Button, Item, Reply
-from bot.views import next_actions, task_line
 from operations.channel.service import Destination
+from operations.events import Event, EventKind
 from operations.inbound import service as inbound_service
 from operations.member import service as member_service
 from operations.member.models import Member
 from operations.reminder import service as reminder_service
-from operations.reminder.service import CadenceReminder, TaskReminder
+from operations.reminder.service import TaskReminder
 from operations.summary import service as summary_service
 
 log = logging.getLogger(__name__)
@@ -29,46 +29,17 @@ CHUNK_PAUSE = 0.1  # seconds between chunks of a backlog
 DIGEST_WINDOW = timedelta(hours=6)  # a digest missed by more than this (bot down) is skipped
 
 
-def _reminder_reply(r: Reader, item: TaskReminder) -> Reply:
-    task = item.task
-    ref = task.ref
-    if item.kind == "custom":
-        title = r._("Reminder: {ref}", ref=ref)
-    elif item.before is not None:
-        title = r._(
-            "Reminder: {ref} is due in {left}", ref=ref, left=when.format_duration(item.before)
-        )
-    elif item.overdue_days:
-        title = r.tr.ngettext(
-            "Overdue: {ref} was due {count} day ago",
-            "Overdue: {ref} was due {count} days ago",
-            item.overdue_days,
-            ref=ref,
-        )
-    else:
-        title = r._("Due now: {ref}", ref=ref)
-    lines = [task_line(r, task)]
+def reminder_event(item: TaskReminder) -> Event:
+    """A task reminder as an event: the assignee hears of it, as the knowing policy allows."""
+    detail = {"stage": item.kind.split(":")[0]}
+    if item.before is not None:
+        detail["left"] = str(int(item.before.total_seconds()))
+    if item.overdue_days:
+        detail["days"] = str(item.overdue_days)
     if item.note:
-        lines.append(r._("Note: {note}", note=item.note))
-    buttons = [b for b in next_actions(r, task) if b.command.startswith("task done")]
-    buttons += [
-        Button(r._("Snooze 1 h"), f"remind {ref} in 1h"),
-        Button(r._("Snooze 1 day"), f"remind {ref} in 1d"),
-    ]
-    return Reply(title=title, tlp=task.tlp, lines=lines, buttons=buttons)
-
-
-def _cadence_reply(r: Reader, item: CadenceReminder) -> Reply:
-    op = item.operation
-    return Reply(
-        title=r._(
-            "No status update on {code} for {silent}",
-            code=op.code,
-            silent=when.format_duration(item.silent_for),
-        ),
-        lines=[r._('Post one with: status {code} "text"', code=op.code)],
-        buttons=[Button(r._("Summary"), f"summary {op.code}")],
-    )
+        detail["note"] = item.note
+    task = item.task
+    return Event(EventKind.TASK_REMINDER, task.operation, item.key, task=task, detail=detail)
 
 
 class ReminderSweeper:
@@ -111,17 +82,14 @@ class ReminderSweeper:
         async with self.sessions() as session, session.begin():
             for cadence in await reminder_service.due_cadence_reminders(session, now=now):
                 if await reminder_service.record_fired(session, key=cadence.key, now=now):
-                    await notify.send(
-                        session,
-                        destinations=await notify.agencies(
-                            session, cadence.operation.lead_agency_id
-                        ),
-                        build=lambda r, c=cadence: _cadence_reply(r, c),  # type: ignore[misc]
-                        kind="cadence",
-                        key=cadence.key,
-                        operation_id=cadence.operation.id,
-                        now=now,
+                    silent = str(int(cadence.silent_for.total_seconds()))
+                    event = Event(
+                        EventKind.CADENCE_DUE,
+                        cadence.operation,
+                        cadence.key,
+                        detail={"silent": silent},
                     )
+                    await notify.publish(session, [event], now=now)
                     fired += 1
             fired += await self._digests(session, now)
             await inbound_service.forget_old(session, now=now)
@@ -130,15 +98,7 @@ class ReminderSweeper:
     async def _task_reminder(
         self, session: AsyncSession, item: TaskReminder, now: datetime
     ) -> None:
-        await notify.send(
-            session,
-            destinations=await notify.agencies(session, item.task.assignee_agency_id),
-            build=lambda r: _reminder_reply(r, item),
-            kind="reminder",
-            key=item.key,
-            operation_id=item.task.operation_id,
-            now=now,
-        )
+        await notify.publish(session, [reminder_event(item)], now=now)
 
     async def _digests(self, session: AsyncSession, now: datetime) -> int:
         sent = 0

@@ -84,12 +84,42 @@ class Fanout:
 
     agencies: int
     chats: int
+    withheld: int = 0  # agencies concerned that the marking keeps it from
+    noticed: int = 0  # of those, agencies told only that there is news (a RED task's assignee)
 
 
 def sent_line(ctx: Localizer, fanout: Fanout) -> str:
     """Where a change was sent, for the reply to the person who made it."""
-    if fanout.chats == 0:
-        return ctx._("No linked chat to tell (link one with: link AGENCY).")
-    agencies = ctx.tr.ngettext("{count} agency", "{count} agencies", fanout.agencies)
-    chats = ctx.tr.ngettext("{count} chat", "{count} chats", fanout.chats)
-    return ctx._("Sent to {agencies}, {chats}.", agencies=agencies, chats=chats)
+    parts = []
+    if fanout.chats:
+        agencies = ctx.tr.ngettext("{count} agency", "{count} agencies", fanout.agencies)
+        chats = ctx.tr.ngettext("{count} chat", "{count} chats", fanout.chats)
+        parts.append(ctx._("Sent to {agencies}, {chats}.", agencies=agencies, chats=chats))
+    elif not fanout.withheld:
+        parts.append(ctx._("No linked chat to tell (link one with: link AGENCY)."))
+    if fanout.withheld:
+        parts.append(
+            ctx.tr.ngettext(
+                "Withheld from {count} agency's chats by its marking.",
+                "Withheld from {count} agencies' chats by the marking.",
+                fanout.withheld,
+            )
+        )
+    if fanout.noticed:
+        parts.append(
+            ctx.tr.ngettext(
+                "{count} agency was told only to read it in private.",
+                "{count} agencies were told only to read it in private.",
+                fanout.noticed,
+            )
+        )
+    return " ".join(parts)
+
+
+def withheld_line(ctx: Localizer, count: int) -> str:
+    """How many tasks a listing leaves out because their marking does not cover the reader."""
+    return ctx.tr.ngettext(
+        "{count} task withheld by its TLP marking.",
+        "{count} tasks withheld by their TLP marking.",
+        count,
+    )

@@ -102,6 +102,7 @@ class Person:
     platform: str = "console"
     workspace: str = "local"
     chat_id: str = "console"
+    private_chat: bool = True  # False: typing in a group chat, read by the chat's agency
     replies: list[Reply] = field(default_factory=list)
 
     async def says(self, text: str) -> str:
@@ -114,6 +115,7 @@ class Person:
                 user_name=self.name,
                 text=text,
                 chat_title=self.chat_id,
+                private_chat=self.private_chat,
             )
         )
         self.replies.append(reply)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import notify
 from bot.commands.base import OPERATION, REGISTRY, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply
-from bot.views import sent_line
 from operations.acting import Action
 from operations.enums import TLP
 from operations.status import service as status_service
@@ -34,24 +32,20 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
         tlp=TLP(args["tlp"]) if args["tlp"] else None,
         now=ctx.now,
     )
-    inv = ctx.invocation
-    fanout = await notify.status_update(
-        ctx.session,
-        operation=operation,
-        update=update,
-        author=ctx.member.label,
-        now=ctx.now,
-        skip=(inv.platform, inv.workspace, inv.chat_id),
-    )
     _ = ctx._
-    return Reply(
+    reply = Reply(
         title=_("Status update posted on {code}.", code=operation.code),
-        tlp=update.tlp,
-        lines=[
-            update.text,
-            _("TLP:RED is not broadcast to chats; it stays in the summary.")
-            if update.tlp == TLP.RED
-            else sent_line(ctx, fanout),
-        ],
         buttons=[Button(_("Summary"), f"summary {operation.code}")],
     )
+    if (await ctx.lens(operation)).reads_status(update.tlp):
+        reply.tlp = update.tlp
+        reply.lines.append(update.text)
+    else:
+        reply.lines.append(
+            ctx.tr.ngettext(
+                "{count} update withheld by its TLP marking.",
+                "{count} updates withheld by their TLP marking.",
+                1,
+            )
+        )
+    return reply

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Section
-from bot.views import next_actions, strictest, task_line
+from bot.views import next_actions, strictest, task_line, withheld_line
 from operations.delivery import service as delivery_service
 from operations.summary import service as summary_service
 
@@ -70,7 +70,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             reply.lines.append(_("No active operation."))
         return reply
     result = await summary_service.summarize_operation(
-        ctx.session, actor=ctx.member, code=args["code"], now=ctx.now
+        ctx.session, actor=ctx.member, code=args["code"], now=ctx.now, viewer=ctx.viewer
     )
     op = result.operation
     reply = Reply(
@@ -96,7 +96,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             lines=[f"{a.code} ({roles[a.role]}): {counts_of(a.counts)}" for a in result.agencies],
         )
     )
-    if result.attention:
+    if result.attention or result.withheld_tasks:
         reply.sections.append(
             Section(
                 _("Needs attention"),
@@ -104,6 +104,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
                     Item(task_line(ctx, t), buttons=next_actions(ctx, t), key=f"#{t.number}")
                     for t in result.attention
                 ],
+                lines=[withheld_line(ctx, result.withheld_tasks)] if result.withheld_tasks else [],
             )
         )
     reply.sections.append(
@@ -116,8 +117,8 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
     if result.withheld:
         reply.sections[-1].lines.append(
             ctx.tr.ngettext(
-                "{count} update withheld: its TLP marking does not cover your agency.",
-                "{count} updates withheld: their TLP marking does not cover your agency.",
+                "{count} update withheld by its TLP marking.",
+                "{count} updates withheld by their TLP marking.",
                 result.withheld,
             )
         )

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from bot import notify
 from bot.commands.base import (
     AGENCY,
     OPERATION,
@@ -14,17 +12,17 @@ from bot.commands.base import (
     TASK,
     TLP_FLAG,
 )
-from bot.context import Context, Reader
+from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Item, Reply
 from bot.views import (
     STATUS_NAMES,
     next_actions,
-    sent_line,
     strictest,
     task_fields,
     task_line,
+    withheld_line,
 )
 from operations.acting import Action
 from operations.enums import TLP, Priority
@@ -62,22 +60,12 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
         tlp=TLP(args["tlp"]) if args["tlp"] else None,
         now=ctx.now,
     )
-    sent = await _tell(
-        ctx,
-        task,
-        "assigned",
-        lambda r: r._(
-            "New task for {agency}: {ref}", agency=task.assignee_agency.code, ref=task.ref
-        ),
-        task.assignee_agency_id,
-    )
-    return Reply(
-        title=ctx._("Task {ref} added.", ref=task.ref),
-        tlp=task.tlp,
-        fields=task_fields(ctx, task),
-        lines=[sent],
-        buttons=next_actions(ctx, task),
-    )
+    reply = Reply(title=ctx._("Task {ref} added.", ref=task.ref), buttons=next_actions(ctx, task))
+    if await _shown(ctx, task):
+        reply.tlp, reply.fields = task.tlp, task_fields(ctx, task)
+    else:
+        reply.lines.append(withheld_line(ctx, 1))
+    return reply
 
 
 @REGISTRY.command(
@@ -105,41 +93,29 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
         now=ctx.now,
     )
     _ = ctx._
+    lens = await ctx.lens(operation)
+    shown = [t for t in tasks if lens.reads_task(t.tlp, t.assignee_agency_id)]
     reply = Reply(
         title=ctx.tr.ngettext(
-            "{code}: {count} task", "{code}: {count} tasks", len(tasks), code=operation.code
+            "{code}: {count} task", "{code}: {count} tasks", len(shown), code=operation.code
         ),
-        tlp=strictest(operation.tlp, *(t.tlp for t in tasks)),
+        tlp=strictest(operation.tlp, *(t.tlp for t in shown)),
         private=bool(args["mine"]),
     )
-    for task in tasks:
+    for task in shown:
         reply.items.append(
             Item(task_line(ctx, task), buttons=next_actions(ctx, task), key=f"#{task.number}")
         )
     if not tasks:
         reply.lines.append(_("No task matches."))
+    if len(shown) < len(tasks):
+        reply.lines.append(withheld_line(ctx, len(tasks) - len(shown)))
     return reply
 
 
-# state changes the agencies concerned hear about (starting a task is noise to others)
-TOLD = (TaskAction.BLOCK, TaskAction.DONE, TaskAction.REOPEN, TaskAction.CANCEL)
-
-
-async def _tell(
-    ctx: Context, task: Task, event: str, title: Callable[[Reader], str], *agency_ids: int
-) -> str:
-    """Queue the event for the chats of these agencies; the line saying where it went."""
-    inv = ctx.invocation
-    fanout = await notify.task_event(
-        ctx.session,
-        task=task,
-        event=event,
-        title=title,
-        agency_ids=agency_ids,
-        now=ctx.now,
-        skip=(inv.platform, inv.workspace, inv.chat_id),
-    )
-    return sent_line(ctx, fanout)
+async def _shown(ctx: Context, task: Task) -> bool:
+    """Whether the reader of the reply may read the task (else only its reference is shown)."""
+    return (await ctx.lens(task.operation)).reads_task(task.tlp, task.assignee_agency_id)
 
 
 async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) -> Reply:
@@ -154,34 +130,24 @@ async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) ->
         now=ctx.now,
     )
     _ = ctx._
-    lines = [task_line(ctx, task)]
-    if action in TOLD:
-        lines.append(
-            await _tell(
-                ctx,
-                task,
-                str(action),
-                lambda r: r._(
-                    "Task {ref}: {before} → {after}",
-                    ref=task.ref,
-                    before=r._(STATUS_NAMES[before]),
-                    after=r._(STATUS_NAMES[task.status]),
-                ),
-                task.assignee_agency_id,
-                task.operation.lead_agency_id,
-            )
-        )
-    return Reply(
-        title=_(
-            "Task {ref}: {before} → {after}.",
-            ref=task.ref,
-            before=_(STATUS_NAMES[before]),
-            after=_(STATUS_NAMES[task.status]),
-        ),
-        lines=lines,
-        tlp=task.tlp,
-        buttons=next_actions(ctx, task),
+    title = _(
+        "Task {ref}: {before} → {after}.",
+        ref=task.ref,
+        before=_(STATUS_NAMES[before]),
+        after=_(STATUS_NAMES[task.status]),
     )
+    return await _about(ctx, task, title, buttons=next_actions(ctx, task))
+
+
+async def _about(ctx: Context, task: Task, title: str, **more: Any) -> Reply:
+    """A reply about a changed task: its line when the reader may read it, else a count."""
+    reply = Reply(title=title, **more)
+    if await _shown(ctx, task):
+        reply.tlp = task.tlp
+        reply.lines.insert(0, task_line(ctx, task))
+    else:
+        reply.lines.insert(0, withheld_line(ctx, 1))
+    return reply
 
 
 @REGISTRY.command(
@@ -236,29 +202,13 @@ async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
         agency_code=args["agency"],
         now=ctx.now,
     )
-    sent = await _tell(
-        ctx,
-        task,
-        "reassigned",
-        lambda r: r._(
-            "Task {ref} handed from {before} to {after}",
-            ref=task.ref,
-            before=previous.code,
-            after=task.assignee_agency.code,
-        ),
-        task.assignee_agency_id,
-        previous.id,
+    title = ctx._(
+        "Task {ref} reassigned: {before} → {after}.",
+        ref=task.ref,
+        before=previous.code,
+        after=task.assignee_agency.code,
     )
-    return Reply(
-        title=ctx._(
-            "Task {ref} reassigned: {before} → {after}.",
-            ref=task.ref,
-            before=previous.code,
-            after=task.assignee_agency.code,
-        ),
-        lines=[task_line(ctx, task), sent],
-        tlp=task.tlp,
-    )
+    return await _about(ctx, task, title)
 
 
 @REGISTRY.command(
@@ -278,15 +228,8 @@ async def task_due(ctx: Context, args: dict[str, Any]) -> Reply:
         due_at=args["when"],
         now=ctx.now,
     )
-    sent = await _tell(
-        ctx,
-        task,
-        "due",
-        lambda r: r._("Task {ref} is now due {when}", ref=task.ref, when=r.when(task.due_at)),
-        task.assignee_agency_id,
-    )
     return Reply(
         title=ctx._("Task {ref} now due {when}.", ref=task.ref, when=ctx.when(task.due_at)),
-        lines=[ctx._("Was: {when}.", when=ctx.when(previous)), sent],
-        tlp=task.tlp,
+        lines=[ctx._("Was: {when}.", when=ctx.when(previous))],
+        tlp=task.tlp if await _shown(ctx, task) else None,
     )

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import validation
+from operations import events, validation
 from operations.acting import Action
 from operations.actor import Actor
 from operations.audit import service as audit
 from operations.enums import TLP
+from operations.events import Event, EventKind
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
 from operations.status.models import StatusUpdate
@@ -50,5 +51,15 @@ async def post_status(
         subject=f"operation:{operation.code}",
         now=now,
         details={"status_update": update.id, "tlp": str(update.tlp)},
+    )
+    events.emit(
+        session,
+        Event(
+            EventKind.STATUS_POSTED,
+            operation,
+            f"status:{update.id}",
+            status=update,
+            detail={"author": actor.label},
+        ),
     )
     return operation, update

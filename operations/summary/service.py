@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.actor import Actor
 from operations.enums import ParticipationRole
+from operations.knowing import Viewer, person
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
 from operations.status import queries as status_queries
@@ -36,7 +37,8 @@ class OperationSummary:
     attention: list[Task]
     updates: list[tuple[StatusUpdate, str]]
     totals: dict[str, int] = field(default_factory=dict)
-    withheld: int = 0  # latest updates the reader's TLP clearance does not cover
+    withheld: int = 0  # latest updates the marking keeps from the reader
+    withheld_tasks: int = 0  # tasks needing attention the marking keeps from the reader
 
 
 @dataclass(frozen=True)
@@ -48,9 +50,10 @@ class OverviewLine:
 
 
 async def summarize_operation(
-    session: AsyncSession, *, actor: Actor, code: str, now: datetime
+    session: AsyncSession, *, actor: Actor, code: str, now: datetime, viewer: Viewer | None = None
 ) -> OperationSummary:
-    """Status, per-agency task counts, what needs attention and the latest updates."""
+    """Status, per-agency task counts, what needs attention and the latest updates, as
+    `viewer` may read them (default: the actor in private); what it may not is counted."""
     operation = await operation_service.get_operation(session, actor=actor, code=code)
     agencies = [
         AgencyLine(code=c, name=n, role=r, counts=counts)
@@ -59,12 +62,21 @@ async def summarize_operation(
     totals = {name: sum(a.counts[name] for a in agencies) for name in queries.COUNTED}
     # tasks assigned to agencies that later left would be missing from per-agency rows:
     # participations are never removed, so the per-agency sum is the operation's total.
-    attention = await task_queries.attention(session, operation.id, now=now, limit=ATTENTION_LIMIT)
+    lens = await operation_service.lens(
+        session, viewer=viewer or person(actor), operation=operation
+    )
+    needing = await task_queries.attention(session, operation.id, now=now, limit=ATTENTION_LIMIT)
+    attention = [t for t in needing if lens.reads_task(t.tlp, t.assignee_agency_id)]
     latest = await status_queries.latest(session, operation.id, limit=UPDATES_LIMIT)
-    role = await operation_service.reader_role(session, actor=actor, operation=operation)
-    updates = [u for u in latest if operation_service.may_read(actor, role, u[0].tlp)]
+    updates = [u for u in latest if lens.reads_status(u[0].tlp)]
     return OperationSummary(
-        operation, agencies, attention, updates, totals, withheld=len(latest) - len(updates)
+        operation,
+        agencies,
+        attention,
+        updates,
+        totals,
+        withheld=len(latest) - len(updates),
+        withheld_tasks=len(needing) - len(attention),
     )
 
 

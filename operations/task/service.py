@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import validation
+from operations import events, validation
 from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import service as agency_service
@@ -15,6 +15,7 @@ from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.enums import TLP, ParticipationRole, Priority, TaskStatus
 from operations.errors import Invalid, InvalidTransition, NotFound
+from operations.events import Event, EventKind
 from operations.operation import queries as operation_queries
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
@@ -44,6 +45,27 @@ TRANSITIONS: dict[TaskAction, tuple[tuple[TaskStatus, ...], TaskStatus]] = {
         TaskStatus.CANCELLED,
     ),
 }
+# state changes the agencies concerned hear about (starting a task is noise to others)
+TOLD: dict[TaskAction, EventKind] = {
+    TaskAction.BLOCK: EventKind.TASK_BLOCKED,
+    TaskAction.DONE: EventKind.TASK_DONE,
+    TaskAction.REOPEN: EventKind.TASK_REOPENED,
+    TaskAction.CANCEL: EventKind.TASK_CANCELLED,
+}
+
+
+def _emit(
+    session: AsyncSession,
+    kind: EventKind,
+    task: Task,
+    now: datetime,
+    *,
+    before: TaskStatus | None = None,
+    previous: Agency | None = None,
+) -> None:
+    key = f"task:{task.id}:{kind}:{now.isoformat()}"
+    event = Event(kind, task.operation, key, task=task, before=before, previous=previous)
+    events.emit(session, event)
 
 
 async def _participating_agency(
@@ -120,6 +142,8 @@ async def add_task(
         now=now,
         details={"title": clean_title, "to": agency.code, "due": due_at, "priority": priority},
     )
+    await session.flush()
+    _emit(session, EventKind.TASK_ADDED, task, now)
     return task
 
 
@@ -210,6 +234,8 @@ async def transition_task(
         now=now,
         details=details,
     )
+    if action in TOLD:
+        _emit(session, TOLD[action], task, now, before=current)
     return task, current
 
 
@@ -241,6 +267,7 @@ async def assign_task(
         now=now,
         details={"from": previous.code, "to": agency.code},
     )
+    _emit(session, EventKind.TASK_REASSIGNED, task, now, previous=previous)
     return task, previous
 
 
@@ -268,4 +295,5 @@ async def reschedule_task(
         now=now,
         details={"from": previous, "to": due_at},
     )
+    _emit(session, EventKind.TASK_RESCHEDULED, task, now)
     return task, previous

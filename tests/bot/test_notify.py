@@ -61,7 +61,7 @@ async def test_red_is_never_broadcast(
     tina: Person, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     out = await ok(tina, 'status OP-1 "Source identity" --tlp RED')
-    assert "TLP:RED is not broadcast to chats" in out
+    assert "Withheld from 3 agencies' chats by the marking." in out
     assert await sent(sessions) == []
 
 
@@ -112,10 +112,10 @@ async def test_summary_withholds_updates_the_readers_marking_does_not_cover(
         "Strict plan",
         "Source identity",
     ]  # the lead agency reads everything
-    assert readers["AR"][-1] == "1 update withheld: its TLP marking does not cover your agency."
+    assert readers["AR"][-1] == "1 update withheld by its TLP marking."
     assert any("Strict plan" in line for line in readers["AR"])
     assert not any("Source identity" in line for line in readers["AR"])
     assert readers["SG"] == [
         "2026-11-26 18:00 +08 Tina: Public line",
-        "2 updates withheld: their TLP marking does not cover your agency.",
+        "2 updates withheld by their TLP marking.",
     ]

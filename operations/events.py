@@ -1,0 +1,163 @@
+"""What happened, and which agencies' chats hear of it.
+
+Services `emit` events into the session as they change things; the bot layer `take`s them at
+the end of the command and publishes them. `HEARS` says which agencies an event concerns, and
+`audience` runs each of them through the knowing policy: the one place that decides where a
+broadcast goes. Reminders and failure notices, raised by the sweeper and the worker, go
+through the same `audience`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from operations.acting import Stance
+from operations.enums import TLP, TaskStatus
+from operations.knowing import Carrier, Reader, Verdict, chat_verdict
+from operations.operation import queries as operation_queries
+from operations.operation.models import Operation
+
+if TYPE_CHECKING:
+    from operations.agency.models import Agency
+    from operations.status.models import StatusUpdate
+    from operations.task.models import Task
+
+
+class EventKind(StrEnum):
+    """What happened; the value is also the kind of the deliveries it causes."""
+
+    TASK_ADDED = "task.assigned"
+    TASK_REASSIGNED = "task.reassigned"
+    TASK_RESCHEDULED = "task.due"
+    TASK_BLOCKED = "task.block"
+    TASK_DONE = "task.done"
+    TASK_REOPENED = "task.reopen"
+    TASK_CANCELLED = "task.cancel"
+    TASK_REMINDER = "reminder"
+    STATUS_POSTED = "status"
+    CADENCE_DUE = "cadence"  # no status update on the operation for longer than its cadence
+    DELIVERY_FAILED = "delivery_failed"  # a message that will never arrive
+
+
+class Party(StrEnum):
+    """An agency an event concerns, by its part in the operation or the task."""
+
+    ASSIGNEE = "assignee"
+    PREVIOUS_ASSIGNEE = "previous assignee"
+    LEAD = "lead"
+    TAKING_PART = "every agency taking part"
+
+
+_ASSIGNEE_AND_LEAD = (Party.ASSIGNEE, Party.LEAD)
+HEARS: dict[EventKind, tuple[Party, ...]] = {
+    EventKind.TASK_ADDED: (Party.ASSIGNEE,),
+    EventKind.TASK_REASSIGNED: (Party.ASSIGNEE, Party.PREVIOUS_ASSIGNEE),
+    EventKind.TASK_RESCHEDULED: (Party.ASSIGNEE,),
+    EventKind.TASK_BLOCKED: _ASSIGNEE_AND_LEAD,
+    EventKind.TASK_DONE: _ASSIGNEE_AND_LEAD,
+    EventKind.TASK_REOPENED: _ASSIGNEE_AND_LEAD,
+    EventKind.TASK_CANCELLED: _ASSIGNEE_AND_LEAD,
+    EventKind.TASK_REMINDER: (Party.ASSIGNEE,),
+    EventKind.STATUS_POSTED: (Party.TAKING_PART,),
+    EventKind.CADENCE_DUE: (Party.LEAD,),
+    EventKind.DELIVERY_FAILED: (Party.LEAD,),
+}
+
+
+_TASK_KINDS = (
+    EventKind.TASK_ADDED,
+    EventKind.TASK_REASSIGNED,
+    EventKind.TASK_RESCHEDULED,
+    EventKind.TASK_BLOCKED,
+    EventKind.TASK_DONE,
+    EventKind.TASK_REOPENED,
+    EventKind.TASK_CANCELLED,
+    EventKind.TASK_REMINDER,
+)
+# what carries the marking of an event's content (None: the event carries no marked content)
+CARRIES: dict[EventKind, Carrier | None] = {
+    **dict.fromkeys(_TASK_KINDS, Carrier.TASK),
+    EventKind.STATUS_POSTED: Carrier.STATUS,
+    EventKind.CADENCE_DUE: None,
+    EventKind.DELIVERY_FAILED: None,
+}
+
+
+def chat_gets(kind: EventKind, tlp: TLP | None, stance: Stance, *, assignee: bool) -> Verdict:
+    """What the chats of an agency concerned by an event get of it, given its marking."""
+    carrier = CARRIES[kind]
+    if carrier is None or tlp is None:
+        return Verdict.FULL if stance != Stance.NONE else Verdict.WITHHELD
+    return chat_verdict(tlp, carrier, Reader.group(stance, assignee=assignee))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One thing that happened in an operation; `key` makes its deliveries unique."""
+
+    kind: EventKind
+    operation: Operation
+    key: str
+    task: Task | None = None
+    status: StatusUpdate | None = None
+    previous: Agency | None = None  # the former assignee (reassigned)
+    before: TaskStatus | None = None  # the task's former status (state changes)
+    detail: dict[str, str] = field(default_factory=dict)  # words for the message (reminders...)
+
+    @property
+    def tlp(self) -> TLP | None:
+        """The marking of the content the event carries (None: it carries none)."""
+        if CARRIES[self.kind] == Carrier.TASK and self.task is not None:
+            return self.task.tlp
+        if CARRIES[self.kind] == Carrier.STATUS and self.status is not None:
+            return self.status.tlp
+        return None
+
+
+_PENDING = "jointops.events"
+
+
+def emit(session: AsyncSession, event: Event) -> None:
+    """Record that something happened, for publication with the change that caused it."""
+    session.info.setdefault(_PENDING, []).append(event)
+
+
+def take(session: AsyncSession) -> list[Event]:
+    """The events emitted so far in this session (each is taken once)."""
+    events: list[Event] = session.info.pop(_PENDING, [])
+    return events
+
+
+def _agency_ids(event: Event, parties: Sequence[Party], taking_part: Sequence[int]) -> set[int]:
+    ids: set[int] = set()
+    for party in parties:
+        if party == Party.TAKING_PART:
+            ids.update(taking_part)
+        elif party == Party.LEAD:
+            ids.add(event.operation.lead_agency_id)
+        elif party == Party.ASSIGNEE and event.task is not None:
+            ids.add(event.task.assignee_agency_id)
+        elif party == Party.PREVIOUS_ASSIGNEE and event.previous is not None:
+            ids.add(event.previous.id)
+    return ids
+
+
+def verdict(event: Event, stance: Stance, *, agency_id: int) -> Verdict:
+    """What the chats of an agency taking part with `stance` get of the event."""
+    assignee = event.task is not None and event.task.assignee_agency_id == agency_id
+    return chat_gets(event.kind, event.tlp, stance, assignee=assignee)
+
+
+async def audience(session: AsyncSession, event: Event) -> dict[int, Verdict]:
+    """Every agency the event concerns, with what its chats may get of it."""
+    roles = await operation_queries.participant_roles(session, event.operation.id)
+    ids = _agency_ids(event, HEARS[event.kind], list(roles))
+    return {
+        agency_id: verdict(event, Stance.of(roles.get(agency_id)), agency_id=agency_id)
+        for agency_id in sorted(ids)
+    }
