@@ -29,6 +29,13 @@ _MENTION = re.compile(r"^\s*<@[A-Z0-9]+>\s*")
 Respond = Callable[..., Awaitable[Any]]
 
 
+def is_direct(channel_id: str, *, name: object = None, kind: object = None) -> bool:
+    """Whether a conversation is a direct message (read by one person, not a channel): an id
+    starting with D, the name Slack gives direct messages in slash commands and actions, or
+    an event's channel type."""
+    return channel_id.startswith("D") or name == "directmessage" or kind == "im"
+
+
 class SlackAdapter:
     """A slack-bolt AsyncApp that feeds the dispatcher."""
 
@@ -71,15 +78,16 @@ class SlackAdapter:
             text = str(body.get("text") or "").strip() or "help"
             user_id = str(body.get("user_id", ""))
             name = await self._display_name(user_id, str(body.get("user_name") or user_id), text)
+            channel_id = str(body.get("channel_id", ""))
             invocation = Invocation(
                 platform=PLATFORM,
                 workspace=str(body.get("team_id", "")),
-                chat_id=str(body.get("channel_id", "")),
+                chat_id=channel_id,
                 user_id=user_id,
                 user_name=name,
                 text=text,
                 chat_title=body.get("channel_name"),
-                private_chat=body.get("channel_name") == "directmessage",
+                private_chat=is_direct(channel_id, name=body.get("channel_name")),
             )
             reply = await self.dispatcher.dispatch(invocation)
             await self._respond(respond, reply, ephemeral=reply.private)
@@ -101,6 +109,7 @@ class SlackAdapter:
                 user_name=await self._display_name(user_id, user_id, text),
                 text=text,
                 chat_title=None,
+                private_chat=is_direct(channel, kind=event.get("channel_type")),
             )
             reply = await self.dispatcher.dispatch(invocation)
             await self._post(channel, reply, ephemeral_to=user_id if reply.private else None)
@@ -113,7 +122,8 @@ class SlackAdapter:
             user = body.get("user") or {}
             user_id = str(user.get("id", ""))
             team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
-            channel = str((body.get("channel") or {}).get("id") or "")
+            channel_info = body.get("channel") or {}
+            channel = str(channel_info.get("id") or "")
             invocation = Invocation(
                 platform=PLATFORM,
                 workspace=team,
@@ -121,7 +131,8 @@ class SlackAdapter:
                 user_id=user_id,
                 user_name=str(user.get("name") or user.get("username") or user_id),
                 text=str(action.get("value") or ""),
-                chat_title=(body.get("channel") or {}).get("name"),
+                chat_title=channel_info.get("name"),
+                private_chat=is_direct(channel, name=channel_info.get("name")),
                 via_button=True,
             )
             reply = await self.dispatcher.dispatch(invocation)

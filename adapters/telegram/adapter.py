@@ -18,13 +18,14 @@ from telegram.ext import (
 )
 
 from adapters.http import HttpServer
+from adapters.telegram.private import PrivateChats
 from adapters.telegram.render import CALLBACK_LIMIT
 from adapters.telegram.sender import TelegramSender
 from bot.context import Invocation
 from bot.delivery import SendFailure
 from bot.dispatcher import Dispatcher
 from bot.i18n import Translator
-from bot.reply import Tone
+from bot.reply import Reply, Tone
 
 log = logging.getLogger(__name__)
 PLATFORM = "telegram"
@@ -38,6 +39,12 @@ def file_base_url(base_url: str) -> str:
     if base_url.endswith("/bot"):
         return base_url[: -len("/bot")] + "/file/bot"
     return base_url.rstrip("/") + "/file/bot"
+
+
+def _alert(reply: Reply, *, title_only: bool = False) -> str:
+    """A reply as a button's alert text (at most 200 characters)."""
+    text = reply.title if title_only else " ".join(reply.text_lines())
+    return (text or "OK")[:200]
 
 
 def menu(dispatcher: Dispatcher) -> list[BotCommand]:
@@ -92,6 +99,9 @@ class TelegramAdapter:
         self.application.add_handler(CallbackQueryHandler(self._on_callback))
         self.application.add_error_handler(self._on_error)
         self.sender = TelegramSender(self.application.bot)
+        self.private = PrivateChats(
+            self.application.bot, self.sender, Translator(dispatcher.defaults.language)
+        )
         self.username = ""
         if webhook_url and http is not None:
             http.add_post(urlsplit(webhook_url).path or "/telegram", self._on_webhook)
@@ -105,6 +115,7 @@ class TelegramAdapter:
         app = self.application
         await app.initialize()
         self.username = (app.bot.username or "").lower()
+        self.private.username = app.bot.username or ""
         await app.bot.set_my_commands(menu(self.dispatcher))
         await app.start()
         if self.webhook_url:
@@ -144,6 +155,12 @@ class TelegramAdapter:
         text = self.command_text(message.text)
         if text is None:
             return
+        in_group = chat.type != chat.PRIVATE
+        reply_to = message.message_id if in_group else None
+        if in_group and not await self._may_answer(user.id, text):
+            # nothing runs: a code made now could only be shown to the whole group
+            await self._send(chat.id, self.private.ask_to_open(), reply_to=reply_to)
+            return
         invocation = Invocation(
             platform=PLATFORM,
             workspace=WORKSPACE,
@@ -152,14 +169,12 @@ class TelegramAdapter:
             user_name=user.full_name,
             text=text,
             chat_title=chat.title or user.full_name,
-            private_chat=chat.type == chat.PRIVATE,
+            private_chat=not in_group,
         )
         reply = await self.dispatcher.dispatch(invocation)
-        reply_to = None if chat.type == chat.PRIVATE else message.message_id
-        try:
-            await self.sender.send(str(chat.id), reply, reply_to=reply_to)
-        except SendFailure as failure:
-            log.warning("reply to telegram chat %s not sent: %s", chat.id, failure)
+        if in_group and reply.private:
+            reply = await self.private.answer(user.id, reply)
+        await self._send(chat.id, reply, reply_to=reply_to)
 
     async def _on_callback(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -176,6 +191,10 @@ class TelegramAdapter:
             )
             return
         user = query.from_user
+        in_group = chat.type != chat.PRIVATE
+        if in_group and not await self._may_answer(user.id, data):
+            await query.answer(_alert(self.private.ask_to_open()), show_alert=True)
+            return
         reply = await self.dispatcher.dispatch(
             Invocation(
                 platform=PLATFORM,
@@ -185,18 +204,30 @@ class TelegramAdapter:
                 user_name=user.full_name,
                 text=data,
                 chat_title=chat.title or user.full_name,
-                private_chat=chat.type == chat.PRIVATE,
+                private_chat=not in_group,
                 via_button=True,
             )
         )
-        failed = reply.tone == Tone.ERROR
-        await query.answer((reply.title or "OK")[:200], show_alert=failed)
-        if failed:
-            return
+        if reply.tone == Tone.ERROR:  # an alert is seen by the person who pressed alone
+            await query.answer(_alert(reply, title_only=True), show_alert=True)
+        elif in_group and reply.private:
+            sent = await self.private.send(user.id, reply)
+            told = self.private.answered() if sent else self.private.ask_to_open()
+            await query.answer(_alert(told), show_alert=not sent)
+        else:
+            await query.answer(_alert(reply, title_only=True))
+            await self._send(chat.id, reply)
+
+    async def _may_answer(self, user_id: int, text: str) -> bool:
+        """Whether a command typed in a group may run: yes, unless it is answered in private
+        and the person has no private chat with the bot."""
+        return not self.dispatcher.answers_privately(text) or await self.private.is_open(user_id)
+
+    async def _send(self, chat_id: int, reply: Reply, *, reply_to: int | None = None) -> None:
         try:
-            await self.sender.send(str(chat.id), reply)
+            await self.sender.send(str(chat_id), reply, reply_to=reply_to)
         except SendFailure as failure:
-            log.warning("button reply to telegram chat %s not sent: %s", chat.id, failure)
+            log.warning("reply to telegram chat %s not sent: %s", chat_id, failure)
 
     async def _on_webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")

@@ -35,7 +35,7 @@ async def test_telegram_and_slack_accounts_of_one_liaison_see_the_same_operation
     assert code, link.plain_text
 
     lucia_slack = SlackUser(slack, "U3")
-    linked = await lucia_slack.says("C2", f"join {code[1]}")
+    linked = await lucia_slack.says(lucia_slack.dm, f"join {code[1]}")
     assert "This slack account is now linked to Lucía." in visible(linked)
 
     from_slack = await lucia_slack.says("C2", "op list")
@@ -45,5 +45,5 @@ async def test_telegram_and_slack_accounts_of_one_liaison_see_the_same_operation
     assert "SECRET-1" not in (from_telegram.plain_text or "")
     who = await lucia_slack.says("C2", "whoami")
     assert "telegram:Lucía" in visible(who) and "slack:Lucía Liaison" in visible(who)
-    reused = await SlackUser(slack, "U9").says("C2", f"join {code[1]}")
+    reused = await SlackUser(slack, "U9").says("D9", f"join {code[1]}")
     assert "has already been used" in visible(reused)

@@ -261,6 +261,11 @@ class FakeTelegram:
     editMessageReplyMarkup, deleteMessage, answerCallbackQuery, sendChatAction, getChat,
     getFile.  Other methods of the API answer 400 and are recorded as violations.
 
+    Like Telegram, the bot cannot write first to a person: a user's private chat (a positive
+    chat id) exists once that user sent something there (a pushed update) or the test called
+    :meth:`add_chat`; before that every call to it answers 403 "Forbidden: bot can't
+    initiate conversation with a user".  Group chats are made on first use.
+
     Inspection: ``calls`` (every request, as :class:`Call`), ``violations`` (API description
     violations, each answered 400), ``errors`` (other non-2xx answers such as "message is
     not modified" or a wrong token), ``sent_messages()``, ``commands``,
@@ -440,7 +445,8 @@ class FakeTelegram:
         username: str | None = None,
         first_name: str | None = None,
     ) -> JSONDict:
-        """Register (or update) a chat; returns the Chat object."""
+        """Register (or update) a chat; returns the Chat object.  Registering a private chat
+        opens it, as if the user had pressed Start."""
         chat = self._chats.get(chat_id)
         kind = chat_type or (chat["type"] if chat else _infer_chat_type(chat_id))
         if kind not in ("private", "group", "supergroup", "channel"):
@@ -1060,7 +1066,12 @@ class FakeTelegram:
 
     def _resolve_chat(self, chat_id: Any) -> JSONDict:
         if isinstance(chat_id, int):
-            return self._chats.get(chat_id) or self.add_chat(chat_id)
+            chat = self._chats.get(chat_id)
+            if chat is not None:
+                return chat
+            if chat_id > 0:  # a user's private chat exists once they wrote to the bot
+                raise _ApiError(403, _CANT_INITIATE)
+            return self.add_chat(chat_id)
         if isinstance(chat_id, str):
             found = self._find_chat_by_username(chat_id)
             if found is not None:
@@ -1477,6 +1488,7 @@ class FakeTelegram:
 _NOT_DELIVERED_BY_DEFAULT: Final = frozenset(
     {"chat_member", "message_reaction", "message_reaction_count"}
 )
+_CANT_INITIATE: Final = "Forbidden: bot can't initiate conversation with a user"
 _NOT_MODIFIED: Final = (
     "Bad Request: message is not modified: specified new message content and reply markup "
     "are exactly the same as a current content and reply markup of the message"

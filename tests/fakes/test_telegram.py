@@ -59,9 +59,19 @@ class ManualClock:
         self.now += seconds
 
 
+# private chats the tests below write to; like Telegram, the fake refuses unopened ones
+OPEN_PRIVATE_CHATS = (1, 5, 6, 7, *range(100, 130), 200, 300)
+
+
+def open_private_chats(fake: FakeTelegram) -> None:
+    for chat_id in OPEN_PRIVATE_CHATS:
+        fake.add_chat(chat_id)
+
+
 @pytest.fixture
 async def tg() -> AsyncIterator[FakeTelegram]:
     async with FakeTelegram(token=TOKEN) as fake:
+        open_private_chats(fake)
         yield fake
 
 
@@ -654,6 +664,26 @@ async def test_application_polling_with_handlers(tg: FakeTelegram) -> None:
     assert_results_match_spec(tg)
 
 
+async def test_the_bot_cannot_write_first_to_a_person(tg: FakeTelegram, bot: telegram.Bot) -> None:
+    stranger = 4242
+    for call in (
+        bot.send_message(stranger, "hello"),
+        bot.send_chat_action(stranger, "typing"),
+        bot.send_document(stranger, b"x", filename="x.txt"),
+    ):
+        with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+            await call
+    assert tg.sent_messages() == [] and tg.violations == []
+    assert await bot.send_message(GROUP, "groups are made on first use")
+    tg.push_text(chat_id=GROUP, user_id=stranger, text="hi", chat_type="group")
+    with pytest.raises(Forbidden):
+        await bot.send_message(stranger, "writing in a group opens no private chat")
+    tg.push_command(chat_id=stranger, user_id=stranger, text="/start")
+    assert await bot.send_chat_action(stranger, "typing")
+    sent = await bot.send_message(stranger, "now it is open")
+    assert sent.chat.type == "private"
+
+
 # ---- faults -------------------------------------------------------------------------------
 
 
@@ -751,6 +781,7 @@ async def test_rate_limits_with_manual_clock() -> None:
     clock = ManualClock()
     fake = FakeTelegram(token=TOKEN, clock=clock, enforce_rate_limits=True)
     async with fake as tg, telegram.Bot(TOKEN, base_url=fake.base_url) as bot:
+        open_private_chats(tg)
         # 1 msg/s per private chat for a minute: never limited.
         for i in range(60):
             await bot.send_message(5, f"steady {i}")

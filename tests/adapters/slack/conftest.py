@@ -80,6 +80,11 @@ class SlackUser:
     slack: FakeSlack
     user_id: str
 
+    @property
+    def dm(self) -> str:
+        """The person's direct message with the bot, where codes are sent (U1: D1)."""
+        return "D" + self.user_id[1:]
+
     async def says(self, channel: str, text: str) -> MessageRecord:
         before = len(self.slack.messages(channel))
         await self.slack.send_slash_command(self.user_id, channel, "/ops", text, team_id=TEAM)

@@ -44,15 +44,15 @@ async def test_three_users_two_channels_run_an_operation(
     await _setup_agencies(admin)
     anna, carl, lucia = SlackUser(slack, "U1"), SlackUser(slack, "U2"), SlackUser(slack, "U3")
     code = invite_code(await admin.says("invite IP-GS --role admin"))
-    welcome = await anna.says("C1", f"join {code}")
+    welcome = await anna.says(anna.dm, f"join {code}")
     assert "Welcome, Anna Admin." in visible(welcome)  # real name from users.info
     assert welcome.response_type == "ephemeral"
 
     invite = await anna.says("C1", "invite FR-OCLCTIC --role coordinator")
     assert invite.response_type == "ephemeral"  # the code is shown to the inviter only
-    await carl.says("C1", f"join {invite_code(visible(invite))}")
+    await carl.says(carl.dm, f"join {invite_code(visible(invite))}")
     invite = await anna.says("C1", "invite AR-PFA --role liaison")
-    await lucia.says("C2", f"join {invite_code(visible(invite))}")
+    await lucia.says(lucia.dm, f"join {invite_code(visible(invite))}")
 
     made = await carl.says("C1", 'op new PANGEA-18 "Illicit pharmacies" --tlp AMBER')
     assert made.response_type == "in_channel"
@@ -125,7 +125,7 @@ async def test_mention_injection_is_escaped(
     await admin.says('op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC')
     carl = SlackUser(slack, "U2")
     code = invite_code(await admin.says("invite FR-OCLCTIC --role coordinator"))
-    await carl.says("C1", f"join {code}")
+    await carl.says(carl.dm, f"join {code}")
     title = "<!channel> ping <@U123> <https://evil.example|click here> <!here>"
     added = await carl.says("C1", f'task add PANGEA-18 "{title}" --to FR-OCLCTIC')
     status = await carl.says("C1", f'status PANGEA-18 "{title}"')
@@ -157,7 +157,9 @@ async def test_liaison_cannot_touch_another_agencys_task_even_with_a_forged_butt
     await admin.says('task add PANGEA-18 "French task" --to FR-OCLCTIC')
     await admin.says('task add PANGEA-18 "Argentine task" --to AR-PFA')
     lucia = SlackUser(slack, "U3")
-    await lucia.says("C2", f"join {invite_code(await admin.says('invite AR-PFA --role liaison'))}")
+    await lucia.says(
+        lucia.dm, f"join {invite_code(await admin.says('invite AR-PFA --role liaison'))}"
+    )
     before = await _counts(sessions)
     refused = await lucia.says("C2", "task done PANGEA-18#1")
     assert REFUSAL in visible(refused)
@@ -174,7 +176,7 @@ async def test_app_mention_runs_the_command_and_a_retried_event_runs_once(
 ) -> None:
     await _setup_agencies(admin)
     anna = SlackUser(slack, "U1")
-    await anna.says("C1", f"join {invite_code(await admin.says('invite IP-GS --role admin'))}")
+    await anna.says(anna.dm, f"join {invite_code(await admin.says('invite IP-GS --role admin'))}")
     before = len(slack.messages("C1"))
     event = {
         "type": "app_mention",

@@ -57,6 +57,19 @@ class TgUser:
         sent = await self.tg.wait_for_messages(before + 1, chat_id=chat_id)
         return sent[before]
 
+    async def opens_private_chat(self) -> None:
+        """Press Start in the private chat with the bot (its chat id is the user id)."""
+        await self.says(self.user_id, "/start")
+
+    async def asks_in_group(self, group_id: int, text: str) -> tuple[SentMessage, SentMessage]:
+        """A command typed in a group that answers in private: (the group's line, the answer
+        in the private chat)."""
+        before = len(self.tg.sent_messages(self.user_id))
+        said = await self.says(group_id, text, title="HQ")
+        answered = self.tg.sent_messages(self.user_id)
+        assert len(answered) == before + 1, [m.plain_text for m in answered]
+        return said, answered[before]
+
     async def presses(self, message: SentMessage, label: str) -> dict[str, object]:
         """Press the inline button with this label; returns the callback answer."""
         data = next(b["callback_data"] for b in message.buttons if b["text"] == label)

@@ -15,7 +15,7 @@ from tests.adapters.telegram.conftest import TgUser, console_invites, invite_cod
 from tests.conftest import Person
 from tests.fakes.telegram import FakeTelegram
 
-ADMIN_DM, COORD_DM, LIAISON_DM = 100, 200, 300
+ADMIN_DM, COORD_DM, LIAISON_DM = 1, 2, 3  # a private chat's id is its user's id
 HQ_GROUP, FIELD_GROUP = -1001, -1002
 
 
@@ -54,10 +54,10 @@ async def test_three_users_two_groups_run_an_operation(
     welcome = await anna.says(ADMIN_DM, f"/join {await console_invites(admin, 'IP-GS', 'admin')}")
     assert "Welcome, Anna." in (welcome.plain_text or "")
 
-    invite = await anna.says(HQ_GROUP, "/invite FR-OCLCTIC --role coordinator", title="HQ")
+    _, invite = await anna.asks_in_group(HQ_GROUP, "/invite FR-OCLCTIC --role coordinator")
     joined = await carl.says(COORD_DM, f"/start {invite_code(invite.plain_text)}")
     assert "You joined FR-OCLCTIC" in (joined.plain_text or "")
-    invite = await anna.says(HQ_GROUP, "/invite@JointOpsBot AR-PFA --role liaison", title="HQ")
+    _, invite = await anna.asks_in_group(HQ_GROUP, "/invite@JointOpsBot AR-PFA --role liaison")
     joined = await lucia.says(
         LIAISON_DM, f"join {invite_code(invite.plain_text)}"
     )  # plain text, DM
@@ -79,12 +79,12 @@ async def test_three_users_two_groups_run_an_operation(
 
     linked = await lucia.says(FIELD_GROUP, "/link AR-PFA", title="Field AR")
     assert "This chat now receives the updates of AR-PFA." in (linked.plain_text or "")
-    mine = await lucia.says(FIELD_GROUP, "/task list PANGEA-18 --mine", title="Field AR")
+    _, mine = await lucia.asks_in_group(FIELD_GROUP, "/task list PANGEA-18 --mine")
     assert "due 2026-11-27 02:00 -03" in (mine.plain_text or "")  # Lucía reads Buenos Aires time
-    posted = len(tg.sent_messages(FIELD_GROUP))
+    posted = len(tg.sent_messages(LIAISON_DM))
     answer = await lucia.presses(mine, "Done #1")
     assert answer["text"] == "Task PANGEA-18#1: open → done."
-    done = await tg.wait_for_messages(posted + 1, chat_id=FIELD_GROUP)
+    done = await tg.wait_for_messages(posted + 1, chat_id=LIAISON_DM)
     assert "Task PANGEA-18#1: open → done." in (done[-1].plain_text or "")
 
     summary = await carl.says(HQ_GROUP, "/summary PANGEA-18", title="HQ")
@@ -189,7 +189,9 @@ async def test_stale_button_says_so_and_changes_nothing(
 async def test_command_for_another_bot_is_ignored(
     telegram: TelegramAdapter, tg: FakeTelegram
 ) -> None:
+    zoe = TgUser(tg, 5, "Zoe")
+    await zoe.opens_private_chat()  # help is answered in private
     tg.push_command(HQ_GROUP, 5, "/help@SomeOtherBot", chat_type="group", title="HQ")
-    reply = await TgUser(tg, 5, "Zoe").says(HQ_GROUP, "/help@JointOpsBot", title="HQ")
+    _, reply = await zoe.asks_in_group(HQ_GROUP, "/help@JointOpsBot")
     assert "jointops commands" in (reply.plain_text or "")
     assert len(tg.sent_messages(HQ_GROUP)) == 1
