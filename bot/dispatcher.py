@@ -7,11 +7,12 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import when
+from bot import notify, when
 from bot.binding import bind
 from bot.clock import Clock, SystemClock
 from bot.context import Context, Invocation
@@ -21,11 +22,14 @@ from bot.metrics import Metrics
 from bot.parser import Token, UsageError, tokenize
 from bot.registry import Command, Registry
 from bot.reply import Reply, Tone
-from operations import acting
+from bot.views import sent_line
+from operations import acting, events
 from operations.actor import Actor
 from operations.agency.models import Agency
+from operations.channel import service as channel_service
 from operations.errors import DomainError
 from operations.inbound import service as inbound_service
+from operations.knowing import NOBODY, Viewer, person
 from operations.member import service as member_service
 from operations.member.models import Member
 
@@ -77,6 +81,16 @@ class Dispatcher:
                 private=True,
             )
 
+    def answers_privately(self, text: str) -> bool:
+        """Whether the command line will be answered to the asker alone: a command declared
+        private (codes, personal details) or a personal list (`--mine`). False for a line that
+        cannot be read."""
+        try:
+            command, rest = self.registry.resolve(tokenize(text))
+        except UsageError:
+            return False
+        return command.private or any(t.is_flag and t.text.lower() == "--mine" for t in rest)
+
     async def accept_once(self, platform: str, key: str) -> bool:
         """Whether this platform event is new (False for a redelivery already accepted)."""
         async with self.sessions() as session, session.begin():
@@ -96,6 +110,7 @@ class Dispatcher:
                         platform=invocation.platform,
                         workspace=invocation.workspace,
                         external_id=invocation.user_id,
+                        now=now,
                     )
                     actor, member, agency = resolved if resolved else (None, None, None)
                     tr, tz = self._locale(member, agency)  # errors too speak the reader's language
@@ -145,10 +160,37 @@ class Dispatcher:
             tz=tz,
             tr=tr,
             registry=self.registry,
+            viewer=await self._viewer(session, invocation, command, args, actor),
         )
         reply = await command.handler(context, args)
+        emitted = events.take(session)
+        if emitted:
+            origin = (invocation.platform, invocation.workspace, invocation.chat_id)
+            fanout = await notify.publish(session, emitted, now=now, skip=origin)
+            reply.lines.append(sent_line(context, fanout))
         reply.rtl = tr.rtl
         return reply
+
+    @staticmethod
+    async def _viewer(
+        session: AsyncSession,
+        invocation: Invocation,
+        command: Command,
+        args: dict[str, Any],
+        actor: Actor | None,
+    ) -> Viewer:
+        """Who will read the reply: the person when it is private, else the chat's agency."""
+        if actor is None:
+            return NOBODY
+        if invocation.private_chat or command.private or args.get("mine"):
+            return person(actor)
+        linked = await channel_service.chat_agency(
+            session,
+            platform=invocation.platform,
+            workspace=invocation.workspace,
+            external_id=invocation.chat_id,
+        )
+        return Viewer(linked or actor.agency_id)
 
     @staticmethod
     def _check_role(command: Command, actor: Actor) -> None:

@@ -26,6 +26,7 @@ KIND_NAMES = {
     "channel": N_("chat"),
     "participation": N_("participation"),
     "identity": N_("account"),
+    "member": N_("member"),
 }
 
 ROLE_NAMES = {
@@ -43,6 +44,9 @@ CONFLICTS = {
     ("channel", "already_linked"): N_("This chat is already linked to {key}."),
     ("invite", "used"): N_("Invite code {key} has already been used."),
     ("identity", "already_member"): N_("You have already joined; send whoami to see your role."),
+    ("invite", "revoked"): N_("Invite {key} has been revoked."),
+    ("invite", "expired"): N_("Invite {key} has already expired; there is nothing to revoke."),
+    ("channel", "not_linked"): N_("This chat is not linked to any agency."),
 }
 
 INVALID = {
@@ -74,11 +78,28 @@ INVALID = {
     ("invite_code", "expired"): N_("That invite code has expired; ask for a new one."),
     ("remind", "past"): N_("The reminder time must be in the future."),
     ("cadence", "too_short"): N_("A status cadence must be at least 10 minutes."),
+    ("role", "unchanged"): N_("{member} already has that role."),
+    ("role", "needs_agency"): N_(
+        "{member} belongs to no agency: only the admin or supervisor role suits them."
+    ),
+    ("invite", "reference"): N_(
+        "{value} is neither an invite code (like ABCD-EFGH-JKLM) "
+        "nor a reference from invite list (like i12)."
+    ),
+    ("agency", "nothing_to_change"): N_("Say what to change for {code}: --name, --tz or --lang."),
+    ("agency", "unchanged"): N_("{code} already has those settings; nothing changed."),
+    ("agency", "not_participating"): N_("{agency} does not take part in {operation}."),
+    ("agency", "is_lead"): N_("{agency} leads {operation}; the lead agency cannot be removed."),
+    ("agency", "has_open_tasks"): N_(
+        "{agency} still has open tasks in {operation} ({count}): reassign or cancel them first."
+    ),
 }
 
 NOT_PERMITTED = {
     "self": N_("You cannot {action} yourself; ask another admin or coordinator."),
     "last_admin": N_("{member} is the last admin; make another admin first."),
+    "self_remove": N_("You cannot remove yourself; ask another admin or coordinator."),
+    "self_role": N_("You cannot change your own role; ask another admin or coordinator."),
 }
 
 TEXT_PROBLEMS = {

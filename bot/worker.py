@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notify
 from bot.clock import Clock
-from bot.context import Reader
 from bot.delivery import FailureKind, Sender, SendFailure
-from bot.reply import Reply, from_json
+from bot.reply import from_json
 from operations.delivery import service as delivery_service
 from operations.delivery.models import Delivery
+from operations.events import Event, EventKind
 from operations.operation.models import Operation
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,8 @@ class DeliveryWorker:
     async def _send_chat(self, rows: list[Delivery]) -> None:
         for index, row in enumerate(rows):
             await self.limiter.acquire(row.platform, row.chat_id)
+            if not await self._still_ours(row):
+                continue  # cancelled (unlink, op remove, member remove) while it waited
             try:
                 sent = await self.senders[row.platform].send(row.chat_id, from_json(row.payload))
             except SendFailure as failure:
@@ -183,6 +185,12 @@ class DeliveryWorker:
                     message_id=sent.message_id,
                     now=self.clock.now(),
                 )
+
+    async def _still_ours(self, row: Delivery) -> bool:
+        async with self.sessions() as session, session.begin():
+            return await delivery_service.still_claimed(
+                session, delivery_id=row.id, worker=self.name
+            )
 
     async def _put_back(self, rows: list[Delivery], failure: SendFailure) -> None:
         at = self.clock.now() + timedelta(seconds=failure.retry_after or 1)
@@ -241,31 +249,8 @@ class DeliveryWorker:
         if operation is None:
             return
 
-        def build(r: Reader) -> Reply:
-            return Reply(
-                title=r._("Delivery failed on {code}", code=operation.code),
-                lines=[
-                    r._(
-                        "A message could not reach the {platform} chat {chat}: {reason}.",
-                        platform=row.platform,
-                        chat=row.chat_id,
-                        reason=failure.reason,
-                    ),
-                    r._("Check that the bot is still in that chat, or link another one."),
-                ],
-            )
-
-        destinations = [
-            d
-            for d in await notify.agencies(session, operation.lead_agency_id)
-            if (d.platform, d.workspace, d.chat_id) != (row.platform, row.workspace, row.chat_id)
-        ]
-        await notify.send(
-            session,
-            destinations=destinations,
-            build=build,
-            kind="delivery_failed",
-            key=f"failed:{row.id}",
-            operation_id=operation.id,
-            now=now,
+        detail = {"platform": row.platform, "chat": row.chat_id, "reason": failure.reason}
+        event = Event(EventKind.DELIVERY_FAILED, operation, f"failed:{row.id}", detail=detail)
+        await notify.publish(
+            session, [event], now=now, skip=(row.platform, row.workspace, row.chat_id)
         )

@@ -24,7 +24,8 @@ class Action(StrEnum):
     POST_STATUS = "post_status"  # status
     MANAGE_TASK = "manage_task"  # task add/assign/cancel/due
     UPDATE_TASK = "update_task"  # task start/done/block/reopen, remind
-    MANAGE_PEOPLE = "manage_people"  # invite, invite list/revoke, member list/role/remove
+    MANAGE_PEOPLE = "manage_people"  # invite, invite list/revoke, member role/remove
+    SEE_PEOPLE = "see_people"  # member list (a read: supervisors too)
     LINK_CHAT = "link_chat"  # link, unlink
     MANAGE_AGENCIES = "manage_agencies"  # agency add/edit
     READ = "read"  # every read of an operation
@@ -84,6 +85,7 @@ ACTING: dict[Action, tuple[Grant, ...]] = {
         ADMINS,
         Grant(Role.COORDINATOR, scope=Scope.OWN, targets=frozenset({Role.LIAISON, Role.OBSERVER})),
     ),
+    Action.SEE_PEOPLE: (ADMINS, Grant(Role.SUPERVISOR), Grant(Role.COORDINATOR, scope=Scope.OWN)),
     Action.LINK_CHAT: (
         ADMINS,
         Grant(Role.COORDINATOR, scope=Scope.OWN),

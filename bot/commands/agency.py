@@ -1,4 +1,4 @@
-"""agency add, agency list and link."""
+"""agency add, agency list, agency edit, link and unlink."""
 
 from __future__ import annotations
 
@@ -109,4 +109,74 @@ async def link(ctx: Context, args: dict[str, Any]) -> Reply:
     )
     if linked.previous_agency_id is not None:
         reply.lines.append(_("It no longer receives those of its former agency."))
+    return reply
+
+
+@REGISTRY.command(
+    "agency edit",
+    AGENCY,
+    Param(
+        "Name", Kind.TEXT, flag="name", required=False, max_length=NAME_MAX, help="its full name"
+    ),
+    Param("TZ", Kind.WORD, flag="tz", required=False, help="IANA timezone, e.g. Europe/Paris"),
+    Param(
+        "LANG",
+        Kind.CHOICE,
+        flag="lang",
+        required=False,
+        choices=tuple(Language),
+        help="working language",
+    ),
+    summary=N_("Change an agency's name, timezone or language."),
+    action=Action.MANAGE_AGENCIES,
+)
+async def agency_edit(ctx: Context, args: dict[str, Any]) -> Reply:
+    agency, changes = await agency_service.edit_agency(
+        ctx.session,
+        actor=ctx.member,
+        code=args["agency"],
+        name=args["name"],
+        timezone=args["tz"],
+        language=args["lang"],
+        now=ctx.now,
+    )
+    _ = ctx._
+    labels = {"name": _("Name"), "timezone": _("Timezone"), "language": _("Language")}
+    return Reply(
+        title=_("Agency {code} updated.", code=agency.code),
+        fields=[
+            Field(labels[field], f"{before} → {after}")
+            for field, (before, after) in changes.items()
+        ],
+    )
+
+
+@REGISTRY.command(
+    "unlink",
+    summary=N_("Unbind this chat: it no longer receives its agency's updates."),
+    action=Action.LINK_CHAT,
+)
+async def unlink(ctx: Context, args: dict[str, Any]) -> Reply:
+    inv = ctx.invocation
+    unlinked = await channel_service.unlink_channel(
+        ctx.session,
+        actor=ctx.member,
+        platform=inv.platform,
+        workspace=inv.workspace,
+        external_id=inv.chat_id,
+        now=ctx.now,
+    )
+    reply = Reply(
+        title=ctx._(
+            "This chat no longer receives the updates of {agency}.", agency=unlinked.agency.code
+        )
+    )
+    if unlinked.cancelled:
+        reply.lines.append(
+            ctx.tr.ngettext(
+                "{count} queued message will not be sent.",
+                "{count} queued messages will not be sent.",
+                unlinked.cancelled,
+            )
+        )
     return reply

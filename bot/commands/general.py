@@ -69,7 +69,7 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
         )
         for command in commands:
             reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
-            if len(commands) == 1:
+            if len(commands) == 1 or command.sub is None:  # the bare one of a group: invite
                 reply.lines.extend(_explain(ctx, p) for p in command.params)
                 if command.action is not None:
                     grants = acting.ACTING[command.action]
@@ -109,6 +109,18 @@ async def start(ctx: Context, args: dict[str, Any]) -> Reply:
 )
 async def join(ctx: Context, args: dict[str, Any]) -> Reply:
     inv = ctx.invocation
+    if not inv.private_chat:  # everyone in the chat read the code: whoever sends it first wins
+        await member_service.void_code(
+            ctx.session, code=args["code"], platform=inv.platform, actor=ctx.actor, now=ctx.now
+        )
+        return Reply(
+            title=ctx._(
+                "That code was posted in a group chat, so it is now void; ask for a new one"
+                " and send it to me in private."
+            ),
+            tone=Tone.ERROR,
+            private=True,
+        )
     joined = await member_service.redeem_code(
         ctx.session,
         code=args["code"],

@@ -1,4 +1,4 @@
-"""op new, list, show, join, start, suspend, resume and close."""
+"""op new, list, show, join, remove, start, suspend, resume and close."""
 
 from __future__ import annotations
 
@@ -186,3 +186,32 @@ async def op_resume(ctx: Context, args: dict[str, Any]) -> Reply:
 )
 async def op_close(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _change(ctx, args["code"], "close")
+
+
+@REGISTRY.command(
+    "op remove",
+    OPERATION,
+    AGENCY,
+    summary=N_("Take an agency out of an operation (it must have no open task there)."),
+    action=Action.RUN_OPERATION,
+)
+async def op_remove(ctx: Context, args: dict[str, Any]) -> Reply:
+    op, participation, cancelled = await operation_service.remove_participant(
+        ctx.session, actor=ctx.member, code=args["code"], agency_code=args["agency"], now=ctx.now
+    )
+    reply = Reply(
+        title=ctx._(
+            "{agency} no longer takes part in {code}.",
+            agency=participation.agency.code,
+            code=op.code,
+        )
+    )
+    if cancelled:
+        reply.lines.append(
+            ctx.tr.ngettext(
+                "{count} queued message to its chats will not be sent.",
+                "{count} queued messages to its chats will not be sent.",
+                cancelled,
+            )
+        )
+    return reply

@@ -14,7 +14,7 @@ from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.db import unique
 from operations.enums import Language
-from operations.errors import Conflict, NotFound
+from operations.errors import Conflict, Invalid, NotFound
 
 
 async def add_agency(
@@ -64,3 +64,48 @@ async def get_agency(session: AsyncSession, *, code: str) -> Agency:
 async def list_agencies(session: AsyncSession) -> list[tuple[Agency, int, int]]:
     """Every agency with its member and chat counts."""
     return await queries.list_with_counts(session)
+
+
+async def edit_agency(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    name: str | None = None,
+    timezone: str | None = None,
+    language: str | None = None,
+    now: datetime,
+) -> tuple[Agency, dict[str, tuple[str, str]]]:
+    """Change an agency's name, timezone or working language (admins only); returns it and
+    what changed (field: (before, after))."""
+    acting.require(actor, Action.MANAGE_AGENCIES, "agency edit")
+    agency = await get_agency(session, code=code)
+    wanted: dict[str, str] = {}
+    if name is not None:
+        wanted["name"] = validation.text("name", name, max_length=validation.NAME_MAX)
+    if timezone is not None:
+        wanted["timezone"] = validation.timezone(timezone)
+    if language is not None:
+        wanted["language"] = validation.language(language)
+    if not wanted:
+        raise Invalid("agency", "nothing_to_change", code=agency.code)
+    changes = {
+        field: (str(getattr(agency, field)), str(value))
+        for field, value in wanted.items()
+        if str(getattr(agency, field)) != str(value)
+    }
+    if not changes:
+        raise Invalid("agency", "unchanged", code=agency.code)
+    for field, value in wanted.items():
+        setattr(agency, field, value)
+    await audit.record(
+        session,
+        actor=actor,
+        action="agency.edit",
+        subject=f"agency:{agency.code}",
+        now=now,
+        details={
+            field: {"from": before, "to": after} for field, (before, after) in changes.items()
+        },
+    )
+    return agency, changes

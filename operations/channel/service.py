@@ -16,6 +16,7 @@ from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.channel import queries
 from operations.channel.models import Channel
+from operations.delivery import service as delivery_service
 from operations.enums import Role
 from operations.errors import Conflict, NotPermitted
 
@@ -95,3 +96,82 @@ async def destinations(session: AsyncSession, *, agency_ids: Sequence[int]) -> l
         Destination(c.platform, c.workspace, c.external_id, a.id, a.code, a.timezone, a.language)
         for c, a in await queries.of_agencies(session, sorted(set(agency_ids)))
     ]
+
+
+async def chat_agency(
+    session: AsyncSession, *, platform: str, workspace: str, external_id: str
+) -> int | None:
+    """The agency a chat is linked to, if any (a group chat reads as its agency)."""
+    channel = await queries.by_chat(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    )
+    return channel.agency_id if channel else None
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """The agency a chat was bound to, and how many queued messages will not be sent there."""
+
+    agency: Agency
+    cancelled: int
+
+
+async def unlink_channel(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    now: datetime,
+) -> Unlinked:
+    """Unbind a chat from its agency: nothing more goes there, queued messages included."""
+    channel = await queries.by_chat(
+        session, platform=platform, workspace=workspace, external_id=external_id
+    )
+    if channel is None:
+        raise Conflict("channel", external_id, reason="not_linked")
+    acting.require(actor, Action.LINK_CHAT, "unlink", subject_agency_id=channel.agency_id)
+    agency = await session.get_one(Agency, channel.agency_id)
+    return Unlinked(agency, await _unlink(session, channel, agency, actor=actor, now=now))
+
+
+async def forget_chats(
+    session: AsyncSession, *, actor: Actor, chats: Sequence[tuple[str, str, str]], now: datetime
+) -> int:
+    """Unlink those of these (platform, workspace, chat) that are linked: the private chats of
+    a member being taken out, which the caller was allowed to do; returns how many."""
+    unlinked = 0
+    for platform, workspace, external_id in chats:
+        channel = await queries.by_chat(
+            session, platform=platform, workspace=workspace, external_id=external_id
+        )
+        if channel is not None:
+            agency = await session.get_one(Agency, channel.agency_id)
+            await _unlink(session, channel, agency, actor=actor, now=now)
+            unlinked += 1
+    return unlinked
+
+
+async def _unlink(
+    session: AsyncSession, channel: Channel, agency: Agency, *, actor: Actor, now: datetime
+) -> int:
+    chat = (channel.platform, channel.workspace, channel.external_id)
+    cancelled = await delivery_service.cancel_to_chats(
+        session, chats=[chat], agency_id=agency.id, reason="chat unlinked"
+    )
+    await session.delete(channel)
+    await audit.record(
+        session,
+        actor=actor,
+        action="channel.unlink",
+        subject=f"channel:{channel.id}",
+        now=now,
+        details={
+            "agency": agency.code,
+            "platform": channel.platform,
+            "chat": channel.external_id,
+            "cancelled": cancelled,
+        },
+    )
+    return cancelled

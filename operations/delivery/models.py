@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from operations.db import Base, UTCDateTime
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+CANCELLED = "cancelled"  # its chat was unlinked or its agency left: never to be sent
 
 
 class Delivery(Base):

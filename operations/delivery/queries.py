@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Insert,
     Select,
     and_,
@@ -16,12 +17,13 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.db import table
-from operations.delivery.models import FAILED, PENDING, SENDING, Delivery
+from operations.delivery.models import CANCELLED, FAILED, PENDING, SENDING, Delivery
 
 DELIVERIES = table(Delivery)
 
@@ -95,6 +97,16 @@ async def by_id_for_worker(session: AsyncSession, delivery_id: int, worker: str)
     )
 
 
+async def claimed_by(session: AsyncSession, delivery_id: int, worker: str) -> bool:
+    """Whether this worker still holds the row, without locking it."""
+    found = await session.scalar(
+        select(Delivery.id).where(
+            Delivery.id == delivery_id, Delivery.claimed_by == worker, Delivery.state == SENDING
+        )
+    )
+    return found is not None
+
+
 async def health(session: AsyncSession, operation_id: int) -> dict[str, int]:
     """Pending (incl. in flight) and failed deliveries of an operation."""
     rows = await session.execute(
@@ -126,3 +138,41 @@ async def count_by_state(session: AsyncSession) -> dict[str, int]:
         select(Delivery.state, func.count(Delivery.id)).group_by(Delivery.state)
     )
     return {str(state): int(n) for state, n in rows}
+
+
+async def cancel_to_chats(
+    session: AsyncSession,
+    chats: Sequence[tuple[str, str, str]],
+    *,
+    agency_id: int | None,
+    reason: str,
+) -> int:
+    """Cancel the unsent rows to these (platform, workspace, chat) (of one agency, if given)."""
+    if not chats:
+        return 0
+    to_chats = or_(
+        *(
+            and_(Delivery.platform == p, Delivery.workspace == w, Delivery.chat_id == c)
+            for p, w, c in chats
+        )
+    )
+    of_agency = true() if agency_id is None else Delivery.agency_id == agency_id
+    return await _cancel(session, and_(to_chats, of_agency), reason)
+
+
+async def cancel_to_agency(
+    session: AsyncSession, *, agency_id: int, operation_id: int, reason: str
+) -> int:
+    """Cancel the unsent rows of an operation to an agency's chats."""
+    where = and_(Delivery.agency_id == agency_id, Delivery.operation_id == operation_id)
+    return await _cancel(session, where, reason)
+
+
+async def _cancel(session: AsyncSession, where: ColumnElement[bool], reason: str) -> int:
+    # rows in flight too: the worker completes or retries only rows still `sending`
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.state.in_((PENDING, SENDING)), where)
+        .values(state=CANCELLED, lease_until=None, claimed_by=None, last_error=reason[:300])
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

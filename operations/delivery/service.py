@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.delivery import queries
-from operations.delivery.models import FAILED, PENDING, SENT, Delivery
+from operations.delivery.models import CANCELLED, FAILED, PENDING, SENT, Delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +69,11 @@ async def claim(
     if not ids:
         return []
     return await queries.mark_claimed(session, ids, lease_until=now + lease, worker=worker)
+
+
+async def still_claimed(session: AsyncSession, *, delivery_id: int, worker: str) -> bool:
+    """Whether the row is still this worker's to send (not cancelled or taken over meanwhile)."""
+    return await queries.claimed_by(session, delivery_id, worker)
 
 
 async def complete(
@@ -131,4 +136,26 @@ async def renew_leases(session: AsyncSession, *, worker: str, until: datetime) -
 async def totals(session: AsyncSession) -> dict[str, int]:
     """How many deliveries are in each state, across all operations."""
     counts = await queries.count_by_state(session)
-    return {state: counts.get(state, 0) for state in ("pending", "sending", "sent", "failed")}
+    states = ("pending", "sending", "sent", "failed", CANCELLED)
+    return {state: counts.get(state, 0) for state in states}
+
+
+async def cancel_to_chats(
+    session: AsyncSession,
+    *,
+    chats: Sequence[tuple[str, str, str]],
+    agency_id: int | None = None,
+    reason: str,
+) -> int:
+    """Never send what is still queued for these (platform, workspace, chat), only what was
+    meant for `agency_id` when given; returns how many were cancelled."""
+    return await queries.cancel_to_chats(session, chats, agency_id=agency_id, reason=reason)
+
+
+async def cancel_to_agency(
+    session: AsyncSession, *, agency_id: int, operation_id: int, reason: str
+) -> int:
+    """Never send what is still queued for an agency's chats about an operation."""
+    return await queries.cancel_to_agency(
+        session, agency_id=agency_id, operation_id=operation_id, reason=reason
+    )

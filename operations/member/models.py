@@ -25,6 +25,7 @@ class Member(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     digest_at: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local, None: no digest
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # kept for the audit
 
     agency: Mapped[Agency | None] = relationship(lazy="raise")
 
@@ -42,6 +43,7 @@ class Identity(Base):
     display_name: Mapped[str] = mapped_column(String(120))
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Invite(Base):
@@ -58,6 +60,7 @@ class Invite(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class LinkCode(Base):

@@ -2,35 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from operations.agency.models import Agency
+from operations.enums import Role
 from operations.member.models import Identity, Invite, LinkCode, Member
 
 
 async def member_by_identity(
     session: AsyncSession, *, platform: str, workspace: str, external_id: str
 ) -> tuple[Member, Agency | None] | None:
-    """The member behind a chat account, with their agency (the first statement of every
-    command: built once)."""
+    """The member behind a chat account, with their agency."""
+    found = await account(session, platform=platform, workspace=workspace, external_id=external_id)
+    return None if found is None else (found[0], found[1])
+
+
+async def account(
+    session: AsyncSession, *, platform: str, workspace: str, external_id: str
+) -> tuple[Member, Agency | None, Identity] | None:
+    """The member behind a chat account, with their agency and that account (the first
+    statement of every command: built once). Removed members have no account left."""
     params = {"platform": platform, "workspace": workspace, "external_id": external_id}
-    row = (await session.execute(_member_by_identity(), params)).first()
-    return None if row is None else (row[0], row[1])
+    row = (await session.execute(_account(), params)).first()
+    return None if row is None else (row[0], row[1], row[2])
 
 
 @cache
-def _member_by_identity() -> Select[Member, Agency]:
+def _account() -> Select[Member, Agency, Identity]:
     return (
-        select(Member, Agency)
+        select(Member, Agency, Identity)
         .join(Identity, Identity.member_id == Member.id)
         .outerjoin(Agency, Agency.id == Member.agency_id)
         .where(
             Identity.platform == bindparam("platform"),
             Identity.workspace == bindparam("workspace"),
             Identity.external_id == bindparam("external_id"),
+            Member.removed_at.is_(None),
         )
     )
 
@@ -52,3 +65,96 @@ async def link_code_by_hash(session: AsyncSession, code_hash: str) -> LinkCode |
     return await session.scalar(
         select(LinkCode).where(LinkCode.code_hash == code_hash).with_for_update()
     )
+
+
+async def member_with_agency(
+    session: AsyncSession, member_id: int
+) -> tuple[Member, Agency | None] | None:
+    """A member still in (not removed), with their agency; locked until the transaction ends."""
+    row = (
+        await session.execute(
+            select(Member, Agency)
+            .outerjoin(Agency, Agency.id == Member.agency_id)
+            .where(Member.id == member_id, Member.removed_at.is_(None))
+            .with_for_update(of=Member)
+        )
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def members(
+    session: AsyncSession, *, agency_id: int | None
+) -> list[tuple[Member, Agency | None]]:
+    """Members still in, of one agency (None: of every agency, and of none); by agency code,
+    then name."""
+    stmt = (
+        select(Member, Agency)
+        .outerjoin(Agency, Agency.id == Member.agency_id)
+        .where(Member.removed_at.is_(None))
+        .order_by(Agency.code.is_(None), Agency.code, Member.display_name, Member.id)
+    )
+    if agency_id is not None:
+        stmt = stmt.where(Member.agency_id == agency_id)
+    return [(member, agency) for member, agency in await session.execute(stmt)]
+
+
+async def identities_of_members(session: AsyncSession, member_ids: Sequence[int]) -> list[Identity]:
+    if not member_ids:
+        return []
+    rows = await session.scalars(
+        select(Identity).where(Identity.member_id.in_(member_ids)).order_by(Identity.id)
+    )
+    return list(rows)
+
+
+async def admin_ids(session: AsyncSession) -> list[int]:
+    """The admins still in, locked: two admins removing each other wait for one another."""
+    rows = await session.scalars(
+        select(Member.id)
+        .where(Member.role == Role.ADMIN, Member.removed_at.is_(None))
+        .order_by(Member.id)
+        .with_for_update()
+    )
+    return list(rows)
+
+
+async def delete_identities(session: AsyncSession, member_id: int) -> None:
+    await session.execute(delete(Identity).where(Identity.member_id == member_id))
+
+
+def _pending(now: datetime) -> ColumnElement[bool]:
+    return and_(Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
+
+
+async def revoke_invites_by(session: AsyncSession, member_id: int, *, now: datetime) -> int:
+    """Revoke the pending invites a member issued; how many."""
+    result = await session.execute(
+        update(Invite)
+        .where(Invite.created_by_id == member_id, _pending(now))
+        .values(revoked_at=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def pending_invites(
+    session: AsyncSession, *, now: datetime, agency_id: int | None, roles: Sequence[Role] | None
+) -> list[tuple[Invite, Agency, Member]]:
+    """Invites still redeemable (of one agency, with these roles, when given), with their
+    agency and issuer, the first to expire first."""
+    issuer = aliased(Member)
+    stmt = (
+        select(Invite, Agency, issuer)
+        .join(Agency, Agency.id == Invite.agency_id)
+        .join(issuer, issuer.id == Invite.created_by_id)
+        .where(_pending(now))
+        .order_by(Invite.expires_at, Invite.id)
+    )
+    if agency_id is not None:
+        stmt = stmt.where(Invite.agency_id == agency_id)
+    if roles is not None:
+        stmt = stmt.where(Invite.role.in_(roles))
+    return [(invite, agency, member) for invite, agency, member in await session.execute(stmt)]
+
+
+async def invite_by_id(session: AsyncSession, invite_id: int) -> Invite | None:
+    return await session.scalar(select(Invite).where(Invite.id == invite_id).with_for_update())

@@ -15,6 +15,7 @@ from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.agency.models import Agency
 from operations.audit import service as audit
+from operations.db import utcnow
 from operations.enums import Role
 from operations.errors import Conflict, Invalid, NotFound
 from operations.member import queries
@@ -22,6 +23,7 @@ from operations.member.models import Identity, Invite, LinkCode, Member
 
 INVITE_TTL = timedelta(hours=72)
 LINK_TTL = timedelta(hours=1)
+LAST_SEEN_STEP = timedelta(minutes=1)
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -42,16 +44,29 @@ def _actor(member: Member, agency: Agency | None, platform: str) -> Actor:
 
 
 async def resolve(
-    session: AsyncSession, *, platform: str, workspace: str, external_id: str
+    session: AsyncSession,
+    *,
+    platform: str,
+    workspace: str,
+    external_id: str,
+    now: datetime | None = None,
 ) -> tuple[Actor, Member, Agency | None] | None:
-    """The actor behind a chat account, or None for a stranger."""
-    found = await queries.member_by_identity(
+    """The actor behind a chat account (which is seen now), or None for a stranger."""
+    found = await queries.account(
         session, platform=platform, workspace=workspace, external_id=external_id
     )
     if found is None:
         return None
-    member, agency = found
+    member, agency, identity = found
+    _seen(identity, now or utcnow())
     return _actor(member, agency, platform), member, agency
+
+
+def _seen(identity: Identity, now: datetime) -> None:
+    """Note when an account was last used, to the minute (not a write per command)."""
+    last = identity.last_seen_at
+    if last is None or abs(now - last) >= LAST_SEEN_STEP:
+        identity.last_seen_at = now
 
 
 async def ensure_admin(
@@ -130,6 +145,7 @@ def _add_identity(
             display_name=name,
             member_id=member_id,
             created_at=now,
+            last_seen_at=now,
         )
     )
 
@@ -146,6 +162,11 @@ def _new_code() -> str:
 
 def _hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def code_hash(code: str) -> str:
+    """What is stored of a code (never the code itself)."""
+    return _hash(code)
 
 
 @dataclass(frozen=True)
@@ -205,6 +226,8 @@ async def redeem_invite(
     invite = await queries.invite_by_hash(session, _hash(code))
     if invite is None:
         raise NotFound("invite", code.upper())
+    if invite.revoked_at is not None:
+        raise Conflict("invite", code.upper(), reason="revoked")
     _ensure_usable(code, used_at=invite.used_at, expires_at=invite.expires_at, now=now)
     agency = await session.get_one(Agency, invite.agency_id)
     name = validation.display_name(display_name, fallback=f"{platform} user {external_id}")
@@ -317,6 +340,8 @@ async def _redeem_link(
     await _ensure_stranger(session, platform=platform, workspace=workspace, external_id=external_id)
     _ensure_usable(code, used_at=link.used_at, expires_at=link.expires_at, now=now)
     member = await session.get_one(Member, link.member_id)
+    if member.removed_at is not None:  # the person has left: their codes died with them
+        raise NotFound("invite", code.upper())
     agency = await session.get(Agency, member.agency_id) if member.agency_id else None
     name = validation.display_name(display_name, fallback=f"{platform} user {external_id}")
     _add_identity(
@@ -339,3 +364,31 @@ async def _redeem_link(
         details={"platform": platform, "workspace": workspace},
     )
     return Joined(member, agency, linked=True)
+
+
+async def void_code(
+    session: AsyncSession, *, code: str, platform: str, actor: Actor | None, now: datetime
+) -> bool:
+    """Void an invite or link code that was seen where others could read it (a group chat);
+    True when a usable code was voided. Unknown, used or expired codes change nothing, and
+    the caller answers the same either way, so that nobody learns which codes exist."""
+    if len(normalise_code(code)) != 12:
+        return False
+    hashed = _hash(code)
+    found: Invite | LinkCode | None = await queries.link_code_by_hash(session, hashed)
+    if found is None:
+        found = await queries.invite_by_hash(session, hashed)
+    if found is None or found.used_at is not None or found.expires_at <= now:
+        return False
+    found.used_at = now  # an invite voided has no used_by_id: nobody redeemed it
+    kind = "invite" if isinstance(found, Invite) else "link_code"
+    await audit.record(
+        session,
+        actor=actor,
+        platform=platform,
+        action=f"{kind}.void",
+        subject=f"{kind}:{found.id}",
+        now=now,
+        details={"reason": "seen in a group chat"},
+    )
+    return True

@@ -100,3 +100,27 @@ async def participant_agency_ids(
     if roles is not None:
         stmt = stmt.where(Participation.role.in_(roles))
     return list(await session.scalars(stmt))
+
+
+async def participant_roles(
+    session: AsyncSession, operation_id: int
+) -> dict[int, ParticipationRole]:
+    """How each agency taking part in the operation takes part, by agency id."""
+    rows = await session.execute(
+        select(Participation.agency_id, Participation.role).where(
+            Participation.operation_id == operation_id
+        )
+    )
+    return {agency_id: role for agency_id, role in rows}
+
+
+async def open_task_count(session: AsyncSession, operation_id: int, agency_id: int) -> int:
+    """How many of an operation's tasks assigned to an agency are still open."""
+    count = await session.scalar(
+        select(func.count(Task.id)).where(
+            Task.operation_id == operation_id,
+            Task.assignee_agency_id == agency_id,
+            Task.status.in_(OPEN_TASK_STATUSES),
+        )
+    )
+    return int(count or 0)

@@ -12,8 +12,10 @@ from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.audit import service as audit
 from operations.db import unique
+from operations.delivery import service as delivery_service
 from operations.enums import TLP, OperationStatus, ParticipationRole
 from operations.errors import Conflict, Invalid, InvalidTransition, NotFound
+from operations.knowing import Lens, Viewer
 from operations.operation import queries
 from operations.operation.models import Operation, Participation
 
@@ -27,43 +29,6 @@ ACTIONS: dict[str, tuple[tuple[OperationStatus, ...], OperationStatus]] = {
         OperationStatus.CLOSED,
     ),
 }
-# Who may receive a broadcast marked with each TLP level (TLP 2.0): RED is never broadcast to
-# chats; AMBER+STRICT stays with the agencies doing the work; the rest reach every participant.
-TLP_AUDIENCE: dict[TLP, tuple[ParticipationRole, ...]] = {
-    TLP.CLEAR: tuple(ParticipationRole),
-    TLP.GREEN: tuple(ParticipationRole),
-    TLP.AMBER: tuple(ParticipationRole),
-    TLP.AMBER_STRICT: (ParticipationRole.LEAD, ParticipationRole.PARTICIPANT),
-    TLP.RED: (),
-}
-
-
-def may_read(actor: Actor, role: ParticipationRole | None, tlp: TLP) -> bool:
-    """Whether the actor, whose agency takes part in the operation with `role`, may read
-    something marked `tlp`: RED stays with the lead agency (and admins and supervisors)."""
-    if actor.reads_everything:
-        return True
-    if tlp == TLP.RED:
-        return role == ParticipationRole.LEAD
-    return role in TLP_AUDIENCE[tlp]
-
-
-async def reader_role(
-    session: AsyncSession, *, actor: Actor, operation: Operation
-) -> ParticipationRole | None:
-    """How the actor's agency takes part in the operation (None: it does not)."""
-    if actor.agency_id is None:
-        return None
-    found = await queries.participation(session, operation.id, actor.agency_id)
-    return found.role if found else None
-
-
-async def broadcast_agencies(session: AsyncSession, *, operation: Operation, tlp: TLP) -> list[int]:
-    """The agencies a message marked `tlp` may be broadcast to."""
-    roles = TLP_AUDIENCE[tlp]
-    if not roles:
-        return []
-    return await queries.participant_agency_ids(session, operation.id, roles=roles)
 
 
 async def stance(session: AsyncSession, *, agency_id: int | None, operation: Operation) -> Stance:
@@ -72,6 +37,11 @@ async def stance(session: AsyncSession, *, agency_id: int | None, operation: Ope
         return Stance.NONE
     found = await queries.participation(session, operation.id, agency_id)
     return Stance.of(found.role if found else None)
+
+
+async def lens(session: AsyncSession, *, viewer: Viewer, operation: Operation) -> Lens:
+    """What `viewer` may read of this operation (the knowing policy, operations.knowing)."""
+    return Lens(viewer, await stance(session, agency_id=viewer.agency_id, operation=operation))
 
 
 async def authorize(
@@ -267,3 +237,39 @@ async def change_status(
         details={"from": str(current), "to": str(target)},
     )
     return operation, current
+
+
+async def remove_participant(
+    session: AsyncSession, *, actor: Actor, code: str, agency_code: str, now: datetime
+) -> tuple[Operation, Participation, int]:
+    """Take an agency out of an operation: it no longer reads it nor hears of it, and what is
+    queued for its chats about it is cancelled; returns how many messages were cancelled."""
+    operation = await get_operation(session, actor=actor, code=code, lock=True)
+    await authorize(
+        session, actor=actor, action=Action.RUN_OPERATION, command="op remove", operation=operation
+    )
+    require_live(operation, "remove")
+    agency = await agency_service.get_agency(session, code=agency_code)
+    where = {"agency": agency.code, "operation": operation.code}
+    participation = await queries.participation(session, operation.id, agency.id)
+    if participation is None:
+        raise Invalid("agency", "not_participating", **where)
+    if participation.role == ParticipationRole.LEAD:
+        raise Invalid("agency", "is_lead", **where)
+    open_tasks = await queries.open_task_count(session, operation.id, agency.id)
+    if open_tasks:
+        raise Invalid("agency", "has_open_tasks", count=str(open_tasks), **where)
+    participation.agency = agency
+    await session.delete(participation)
+    cancelled = await delivery_service.cancel_to_agency(
+        session, agency_id=agency.id, operation_id=operation.id, reason="agency removed"
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="operation.remove",
+        subject=f"operation:{operation.code}",
+        now=now,
+        details={"agency": agency.code, "role": str(participation.role), "cancelled": cancelled},
+    )
+    return operation, participation, cancelled

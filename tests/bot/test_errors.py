@@ -72,7 +72,7 @@ def test_invalid_transition_to_the_same_state() -> None:
 @pytest.mark.parametrize(("kind", "reason"), list(CONFLICTS))
 def test_every_conflict_names_its_key(kind: str, reason: str) -> None:
     text = describe(Conflict(kind, "KEY-1", reason=reason), EN)
-    if (kind, reason) != ("identity", "already_member"):
+    if (kind, reason) not in {("identity", "already_member"), ("channel", "not_linked")}:
         assert "KEY-1" in text
     assert "{" not in text
 
@@ -99,6 +99,14 @@ DETAILS = {
     ("invite_code", "expired"): {"expired_at": "2026-11-29T10:00:00+00:00"},
     ("remind", "past"): {},
     ("cadence", "too_short"): {},
+    ("role", "unchanged"): {"member": "m12", "role": "liaison"},
+    ("role", "needs_agency"): {"member": "m1", "role": "liaison"},
+    ("invite", "reference"): {"value": "x1"},
+    ("agency", "nothing_to_change"): {"code": "ES-UCO"},
+    ("agency", "unchanged"): {"code": "ES-UCO"},
+    ("agency", "not_participating"): {"agency": "US-FDA", "operation": "PANGEA-18"},
+    ("agency", "is_lead"): {"agency": "FR-OCLCTIC", "operation": "PANGEA-18"},
+    ("agency", "has_open_tasks"): {"agency": "ES-UCO", "operation": "PANGEA-18", "count": "2"},
 }
 
 

@@ -20,8 +20,9 @@ from adapters.telegram.sender import TelegramSender
 from bot.clock import FakeClock
 from bot.delivery import Sender
 from bot.reply import Tone
-from bot.worker import Backoff, DeliveryWorker
+from bot.worker import Backoff, DeliveryWorker, RateLimiter
 from operations import db
+from operations.delivery import service as delivery_service
 from operations.delivery.models import Delivery
 from tests.conftest import Chat, Person, make_engine
 from tests.fakes.slack import FakeSlack
@@ -275,3 +276,40 @@ async def test_two_workers_on_one_database_never_send_twice(
     assert states == Counter({"sent": 60})
     assert first > 0 and second > 0  # both did part of the work
     assert received(tg, slack) == Counter({chat_of(i): 3 for i in range(1, AGENCIES + 1)})
+
+
+class UnlinkWhileWaiting(RateLimiter):
+    """Paces like the real limiter; the first time a chat's turn comes, the chat is unlinked."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], chat: tuple[str, str]) -> None:
+        super().__init__()
+        self.sessions, self.chat, self.done = sessions, chat, False
+
+    async def acquire(self, platform: str, chat_id: str) -> None:
+        if (platform, chat_id) == self.chat and not self.done:
+            self.done = True
+            async with self.sessions() as s, s.begin():
+                workspace = "telegram" if platform == "telegram" else "T0001"
+                chats = [(platform, workspace, chat_id)]
+                await delivery_service.cancel_to_chats(s, chats=chats, reason="unlinked")
+        await super().acquire(platform, chat_id)
+
+
+async def test_a_message_cancelled_while_the_worker_holds_it_is_not_sent(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    await ok(operation, 'status OP-20 "Phase 2"')
+    gone = chat_of(3)
+    worker = DeliveryWorker(sessions, senders, clock, limiter=UnlinkWhileWaiting(sessions, gone))
+    await drain(worker, clock, sessions)
+    got = received(tg, slack)
+    assert got[gone] == 0
+    assert sum(got.values()) == AGENCIES - 1
+    async with sessions() as s:
+        states = Counter(await s.scalars(select(Delivery.state)))
+    assert states == Counter({"sent": AGENCIES - 1, "cancelled": 1})

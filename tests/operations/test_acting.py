@@ -20,8 +20,10 @@ for stance in Stance:
         for action in Action:
             ALLOWED.add((action, A, stance, own))  # admins: everything
         ALLOWED.add((Action.READ, S, stance, own))  # supervisors read everything
+        ALLOWED.add((Action.SEE_PEOPLE, S, stance, own))  # ... members of every agency too
         ALLOWED.add((Action.CREATE_OPERATION, C, stance, own))
     ALLOWED.add((Action.MANAGE_PEOPLE, C, stance, True))  # for liaisons and observers, below
+    ALLOWED.add((Action.SEE_PEOPLE, C, stance, True))  # the members of their own agency
     ALLOWED.add((Action.LINK_CHAT, C, stance, True))
     ALLOWED.add((Action.LINK_CHAT, L, stance, True))
 for own in (True, False):
@@ -61,7 +63,7 @@ def test_coordinators_manage_liaisons_and_observers_only(target: Role, allowed: 
 
 def test_supervisors_and_observers_write_nothing() -> None:
     for action in Action:
-        if action != Action.READ:
+        if action not in (Action.READ, Action.SEE_PEOPLE):
             assert not acting.may_attempt(action, S), action
             assert not acting.may_attempt(action, OB), action
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from operations.delivery.models import Delivery
 from tests.bot.conftest import World
 from tests.bot.helpers import db_state, ok, refused
 from tests.conftest import Person
@@ -139,3 +142,63 @@ async def test_supervisors_and_observers_do_not_link(world: World) -> None:
     for role, agency in (("supervisor", "ES-UCO"), ("observer", "FR-OCLCTIC")):
         member = await world.member(role, agency)
         await refused(member, f"link {agency}", "link", "liaison", command="link")
+
+
+# --- agency edit -------------------------------------------------------------------------------
+
+
+async def test_agency_edit_changes_what_is_given(world: World) -> None:
+    reply = await ok(
+        world.admin,
+        'agency edit es-uco --name "Guardia Civil (UCO)" --tz atlantic/canary',
+        "Agency ES-UCO updated.",
+    )
+    assert {f.label: f.value for f in reply.fields} == {
+        "Name": "Guardia Civil UCO → Guardia Civil (UCO)",
+        "Timezone": "Europe/Madrid → Atlantic/Canary",
+    }
+    [es] = [i.text for i in (await ok(world.admin, "agency list")).items if "ES-UCO" in i.text]
+    assert "(ES, Atlantic/Canary, es)" in es
+
+
+async def test_agency_edit_refusals(world: World) -> None:
+    coordinator = await world.member("coordinator", "ES-UCO")
+    await refused(coordinator, "agency edit ES-UCO --lang en", "admin", command="agency edit")
+    await refused(
+        world.admin, "agency edit ES-UCO", "--name, --tz or --lang", command="agency edit"
+    )
+    await refused(world.admin, "agency edit ES-UCO --tz Mars/Base", "Mars/Base", "IANA")
+    await refused(world.admin, "agency edit ES-UCO --lang de", "de", command="agency edit")
+    await refused(world.admin, "agency edit ES-UCO --lang es", "nothing changed")
+    await refused(world.admin, "agency edit XX-NONE --lang en", "XX-NONE")
+    await refused(world.admin, f'agency edit ES-UCO --name "{"n" * 121}"', "121", "120")
+
+
+# --- unlink ------------------------------------------------------------------------------------
+
+
+async def test_unlink_stops_the_chats_deliveries_queued_ones_included(world: World) -> None:
+    liaison = await world.member("liaison", "ES-UCO")
+    liaison.chat_id = "room-ES"
+    await ok(liaison, "link ES-UCO")
+    await ok(world.admin, 'status PANGEA-18 "Phase 1"', "Sent to 1 agency, 1 chat.")
+    reply = await ok(liaison, "unlink", "This chat no longer receives the updates of ES-UCO.")
+    assert reply.lines == ["1 queued message will not be sent."]
+    sessions = world.chat.dispatcher.sessions
+    async with sessions() as session:
+        rows = list(await session.execute(select(Delivery.chat_id, Delivery.state)))
+    assert rows == [("room-ES", "cancelled")]
+    await ok(world.admin, 'status PANGEA-18 "Phase 2"', "No linked chat to tell")
+    after = await db_state(sessions)
+    assert after.counts["delivery"] == 1 and after.counts["channel"] == 0
+    await refused(liaison, "unlink", "This chat is not linked")
+
+
+async def test_unlink_is_for_that_agencys_people(world: World) -> None:
+    liaison = await world.member("liaison", "ES-UCO")
+    liaison.chat_id = "room-ES"
+    await ok(liaison, "link ES-UCO")
+    outsider = await world.member("liaison", "FR-OCLCTIC")
+    outsider.chat_id = "room-ES"
+    await refused(outsider, "unlink", "Only", "their own agency only")
+    await refused(world.admin, "unlink", "This chat is not linked")  # the console is never linked

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from bot.reply import Reply
+from operations.audit.models import AuditEvent
+from operations.delivery.models import Delivery
 from tests.bot.conftest import World
 from tests.bot.helpers import db_state, ok, refused
 
@@ -190,3 +193,42 @@ async def test_suspended_operation_shows_a_summary_button_only_when_active(world
     assert reply.buttons == []
     reply = await ok(world.admin, "op resume PANGEA-18")
     assert [b.command for b in reply.buttons] == ["summary PANGEA-18"]
+
+
+# --- op remove ---------------------------------------------------------------------------------
+
+
+async def test_op_remove_takes_the_agency_out_and_cancels_its_queued_messages(
+    world: World,
+) -> None:
+    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    await ok(coordinator, "op join PANGEA-18 AE-DXB --role observer")
+    liaison = await world.member("liaison", "AE-DXB")
+    liaison.chat_id = "room-AE"
+    await ok(liaison, "link AE-DXB")
+    await ok(world.admin, 'status PANGEA-18 "Phase 1"', "Sent to 1 agency, 1 chat.")
+    reply = await ok(
+        coordinator, "op remove pangea-18 ae-dxb", "AE-DXB no longer takes part in PANGEA-18."
+    )
+    assert reply.lines == ["1 queued message to its chats will not be sent."]
+    await refused(liaison, "op show PANGEA-18", "No operation PANGEA-18.")
+    await ok(world.admin, 'status PANGEA-18 "Phase 2"', "No linked chat to tell")
+    async with world.chat.dispatcher.sessions() as session:
+        rows = list(await session.execute(select(Delivery.chat_id, Delivery.state)))
+        removal = await session.scalar(
+            select(AuditEvent.details).where(AuditEvent.action == "operation.remove")
+        )
+    assert rows == [("room-AE", "cancelled")]
+    assert removal is not None and '"agency": "AE-DXB"' in removal
+
+
+async def test_op_remove_refusals(world: World) -> None:
+    coordinator = await world.member("coordinator", "ES-UCO")
+    await refused(world.admin, "op remove PANGEA-18 FR-OCLCTIC", "FR-OCLCTIC leads PANGEA-18")
+    await refused(world.admin, "op remove PANGEA-18 US-FDA", "US-FDA does not take part")
+    await refused(
+        world.admin, "op remove PANGEA-18 ES-UCO", "ES-UCO still has open tasks in PANGEA-18 (1)"
+    )
+    await refused(coordinator, "op remove PANGEA-18 ES-UCO", "lead agency FR-OCLCTIC")
+    await refused(coordinator, "op remove SECRET-9 US-FDA", "No operation SECRET-9.")
+    await refused(world.admin, "op remove PANGEA-18", "AGENCY", command="op remove")

@@ -7,10 +7,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.actor import Actor
 from operations.agency import service
+from operations.agency.models import Agency
 from operations.enums import Language, Role
 from operations.errors import Conflict, Invalid, NotFound, NotPermitted
 from tests.conftest import START
-from tests.operations.factories import make_agency, make_member
+from tests.operations.factories import audit_actions, make_agency, make_member
 
 GOOD = {"name": "Police nationale", "country": "FR", "timezone": "Europe/Paris", "language": "fr"}
 
@@ -167,3 +168,92 @@ async def test_list_agencies_by_code_with_member_and_chat_counts(
         ("AR-PFA", 0, 0),
         ("US-FBI", 2, 1),
     ]
+
+
+# --- agency edit -------------------------------------------------------------------------------
+
+
+async def edit(
+    session: AsyncSession, actor: Actor, code: str = "FR-PN", **changes: str
+) -> tuple[Agency, dict[str, tuple[str, str]]]:
+    async with session.begin():
+        return await service.edit_agency(session, actor=actor, code=code, now=START, **changes)
+
+
+async def test_admin_edits_name_timezone_and_language_with_normalised_values(
+    session: AsyncSession, admin_actor: Actor
+) -> None:
+    await add(session, admin_actor)
+    _, changes = await edit(
+        session,
+        admin_actor,
+        "fr-pn",
+        name=" Police nationale (DCPJ) ",
+        timezone="europe/brussels",
+        language="ES",
+    )
+    assert changes == {
+        "name": ("Police nationale", "Police nationale (DCPJ)"),
+        "timezone": ("Europe/Paris", "Europe/Brussels"),
+        "language": ("fr", "es"),
+    }
+    async with session.begin():
+        agency = await service.get_agency(session, code="FR-PN")
+        actions = await audit_actions(session)
+    assert (agency.name, agency.timezone, agency.language) == (
+        "Police nationale (DCPJ)",
+        "Europe/Brussels",
+        Language.ES,
+    )
+    assert actions[-1] == "agency.edit"
+
+
+async def test_edit_changes_only_what_is_given(session: AsyncSession, admin_actor: Actor) -> None:
+    await add(session, admin_actor)
+    _, changes = await edit(session, admin_actor, timezone="Europe/Berlin")
+    assert changes == {"timezone": ("Europe/Paris", "Europe/Berlin")}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone", "unknown"),
+        ({"language": "de"}, "language", "unknown"),
+        ({"name": "   "}, "name", "empty"),
+        ({"name": "n" * 121}, "name", "too_long"),
+        ({}, "agency", "nothing_to_change"),
+        ({"name": "Police nationale", "language": "fr"}, "agency", "unchanged"),
+    ],
+)
+async def test_edit_refuses_bad_or_empty_changes(
+    session: AsyncSession,
+    admin_actor: Actor,
+    changes: dict[str, str],
+    field: str,
+    reason: str,
+) -> None:
+    await add(session, admin_actor)
+    with pytest.raises(Invalid) as caught:
+        await edit(session, admin_actor, **changes)
+    assert (caught.value.field, caught.value.reason) == (field, reason)
+    async with session.begin():
+        agency = await service.get_agency(session, code="FR-PN")
+    assert (agency.name, agency.timezone, agency.language) == (
+        "Police nationale",
+        "Europe/Paris",
+        Language.FR,
+    )
+
+
+async def test_only_admins_edit_agencies(session: AsyncSession, admin_actor: Actor) -> None:
+    await add(session, admin_actor)
+    coordinator = await make_member(session, admin_actor, "FR-PN", Role.COORDINATOR)
+    with pytest.raises(NotPermitted):
+        await edit(session, coordinator, name="Mine now")
+
+
+async def test_editing_an_unknown_agency_is_not_found(
+    session: AsyncSession, admin_actor: Actor
+) -> None:
+    with pytest.raises(NotFound):
+        await edit(session, admin_actor, "XX-NONE", name="Nobody")

@@ -9,9 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from operations.actor import Actor
 from operations.channel import service
 from operations.channel.models import Channel
+from operations.delivery import service as delivery_service
+from operations.delivery.models import Delivery
+from operations.delivery.service import Outgoing
 from operations.errors import Conflict, NotFound, NotPermitted
 from tests.conftest import START
-from tests.operations.factories import Cast
+from tests.operations.factories import Cast, audit_actions
 
 
 async def link(
@@ -148,3 +151,72 @@ async def test_linking_to_an_unknown_agency_is_not_found(session: AsyncSession, 
         await link(session, cast.admin, "XX-NONE")
     async with session.begin():
         assert await session.scalar(select(func.count(Channel.id))) == 0
+
+
+# --- unlink ------------------------------------------------------------------------------------
+
+
+async def unlink(
+    session: AsyncSession, actor: Actor, *, platform: str = "telegram", chat: str = "-100123"
+) -> service.Unlinked:
+    async with session.begin():
+        return await service.unlink_channel(
+            session, actor=actor, platform=platform, workspace="", external_id=chat, now=START
+        )
+
+
+async def queued(session: AsyncSession, key: str, chat: str, agency_id: int) -> None:
+    item = Outgoing(key, "telegram", "", chat, "status", "{}", agency_id=agency_id)
+    async with session.begin():
+        await delivery_service.enqueue(session, items=[item], now=START)
+
+
+async def states(session: AsyncSession) -> dict[str, str]:
+    async with session.begin():
+        rows = await session.execute(select(Delivery.dedupe_key, Delivery.state))
+        return {str(key): str(state) for key, state in rows}
+
+
+@pytest.mark.parametrize("who", ["admin", "fr_coord", "fr_liaison"])
+async def test_unlink_unbinds_the_chat_and_cancels_what_is_queued_for_it(
+    session: AsyncSession, cast: Cast, who: str
+) -> None:
+    await link(session, cast.fr_liaison, "FR-PN")
+    await link(session, cast.fr_liaison, "FR-PN", chat="-100999")
+    await queued(session, "here", "-100123", cast.fr.id)
+    await queued(session, "elsewhere", "-100999", cast.fr.id)
+    unlinked = await unlink(session, getattr(cast, who))
+    assert (unlinked.agency.code, unlinked.cancelled) == ("FR-PN", 1)
+    assert await channels(session) == [("telegram", "-100999", cast.fr.id)]
+    assert await states(session) == {"here": "cancelled", "elsewhere": "pending"}
+    async with session.begin():
+        reached = await service.destinations(session, agency_ids=[cast.fr.id])
+    assert [d.chat_id for d in reached] == ["-100999"]  # new broadcasts do not reach it
+    assert (await audit_actions(session))[-1] == "channel.unlink"
+
+
+async def test_an_unlinked_chat_can_be_linked_again(session: AsyncSession, cast: Cast) -> None:
+    await link(session, cast.fr_liaison, "FR-PN")
+    await unlink(session, cast.fr_liaison)
+    await link(session, cast.us_liaison, "US-FBI")
+    assert await channels(session) == [("telegram", "-100123", cast.us.id)]
+
+
+async def test_unlinking_a_chat_that_is_not_linked_is_refused(
+    session: AsyncSession, cast: Cast
+) -> None:
+    with pytest.raises(Conflict) as caught:
+        await unlink(session, cast.admin)
+    assert (caught.value.kind, caught.value.reason) == ("channel", "not_linked")
+
+
+@pytest.mark.parametrize("who", ["us_liaison", "us_coord", "fr_observer", "supervisor"])
+async def test_only_that_agencys_coordinators_and_liaisons_unlink(
+    session: AsyncSession, cast: Cast, who: str
+) -> None:
+    await link(session, cast.fr_liaison, "FR-PN")
+    fr_id = cast.fr.id
+    with pytest.raises(NotPermitted) as caught:
+        await unlink(session, getattr(cast, who))
+    assert (caught.value.action, caught.value.reason) == ("unlink", "policy")
+    assert await channels(session) == [("telegram", "-100123", fr_id)]

@@ -7,19 +7,30 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.actor import Actor
+from operations.delivery import service as delivery_service
+from operations.delivery.models import Delivery
+from operations.delivery.service import Outgoing
 from operations.enums import TLP, OperationStatus, ParticipationRole, Role
 from operations.errors import Conflict, Invalid, InvalidTransition, NotFound, NotPermitted
+from operations.operation import queries as operation_queries
 from operations.operation import service
-from operations.operation.models import Operation
+from operations.operation.models import Operation, Participation
 from operations.status import service as status_service
 from operations.summary import service as summary_service
 from operations.task import service as task_service
 from operations.task.service import TaskAction
 from tests.conftest import START
-from tests.operations.factories import Cast, make_member, make_operation, make_task
+from tests.operations.factories import (
+    Cast,
+    audit_actions,
+    make_member,
+    make_operation,
+    make_task,
+)
 
 
 async def create(session: AsyncSession, actor: Actor, code: str = "ZEUS-1", **kw: Any) -> Operation:
@@ -530,3 +541,125 @@ async def test_an_admin_without_agency_runs_any_operation(
     assert cast.admin.role == Role.ADMIN and cast.admin.agency_id is None
     await act(session, cast.admin, "PANGEA-18", "suspend")
     assert await status_of(session, cast.fr_observer, "PANGEA-18") == OperationStatus.SUSPENDED
+
+
+# --- op remove ---------------------------------------------------------------------------------
+
+
+async def remove(
+    session: AsyncSession, actor: Actor, agency: str, code: str = "PANGEA-18"
+) -> tuple[Operation, Participation, int]:
+    async with session.begin():
+        return await service.remove_participant(
+            session, actor=actor, code=code, agency_code=agency, now=START
+        )
+
+
+async def join(session: AsyncSession, actor: Actor, agency: str, code: str = "PANGEA-18") -> None:
+    async with session.begin():
+        await service.add_participant(
+            session, actor=actor, code=code, agency_code=agency, now=START
+        )
+
+
+async def queue(session: AsyncSession, key: str, agency_id: int, operation_id: int | None) -> None:
+    item = Outgoing(key, "telegram", "", f"chat-{key}", "status", "{}", agency_id, operation_id)
+    async with session.begin():
+        await delivery_service.enqueue(session, items=[item], now=START)
+
+
+async def delivery_states(session: AsyncSession) -> dict[str, str]:
+    async with session.begin():
+        rows = await session.execute(select(Delivery.dedupe_key, Delivery.state))
+        return {str(key): str(state) for key, state in rows}
+
+
+@pytest.mark.parametrize("who", ["admin", "fr_coord"])
+async def test_removing_an_agency_ends_its_part_and_its_queued_messages(
+    session: AsyncSession, cast: Cast, who: str
+) -> None:
+    de_id = cast.de.id  # read before a refusal below rolls back (and expires) the session
+    await join(session, cast.fr_coord, "DE-BKA")
+    other = await make_operation(session, cast.de_coord, "ZEUS-1")
+    await queue(session, "de-pangea", cast.de.id, cast.op.id)
+    await queue(session, "us-pangea", cast.us.id, cast.op.id)
+    await queue(session, "de-zeus", cast.de.id, other.id)
+    _, participation, cancelled = await remove(session, getattr(cast, who), "de-bka")
+    assert (participation.agency.code, participation.role, cancelled) == (
+        "DE-BKA",
+        ParticipationRole.PARTICIPANT,
+        1,
+    )
+    assert await delivery_states(session) == {
+        "de-pangea": "cancelled",
+        "us-pangea": "pending",
+        "de-zeus": "pending",
+    }
+    assert await participants(session, cast.admin, "PANGEA-18") == [
+        ("FR-PN", "lead"),
+        ("US-FBI", "participant"),
+    ]
+    with pytest.raises(NotFound):  # its members no longer know of the operation
+        await participants(session, cast.de_coord, "PANGEA-18")
+    async with session.begin():
+        operation = await service.get_operation(session, actor=cast.admin, code="PANGEA-18")
+        roles = await operation_queries.participant_roles(session, operation.id)
+        actions = await audit_actions(session)
+    assert de_id not in roles  # nor hear of it: broadcasts go to those taking part
+    assert actions[-1] == "operation.remove"
+    await join(session, cast.fr_coord, "DE-BKA")  # and it may come back
+
+
+async def test_the_lead_agency_cannot_be_removed(session: AsyncSession, cast: Cast) -> None:
+    with pytest.raises(Invalid) as caught:
+        await remove(session, cast.admin, "FR-PN")
+    assert (caught.value.reason, caught.value.detail) == (
+        "is_lead",
+        {"agency": "FR-PN", "operation": "PANGEA-18"},
+    )
+
+
+async def test_an_agency_not_in_the_operation_cannot_be_removed(
+    session: AsyncSession, cast: Cast
+) -> None:
+    with pytest.raises(Invalid) as caught:
+        await remove(session, cast.admin, "DE-BKA")
+    assert caught.value.reason == "not_participating"
+    with pytest.raises(NotFound):
+        await remove(session, cast.admin, "XX-NONE")
+
+
+async def test_an_agency_with_open_tasks_stays_until_they_are_closed(
+    session: AsyncSession, cast: Cast
+) -> None:
+    first = (await make_task(session, cast.fr_coord, "PANGEA-18", "US-FBI")).number
+    second = (await make_task(session, cast.fr_coord, "PANGEA-18", "US-FBI")).number
+    with pytest.raises(Invalid) as caught:
+        await remove(session, cast.fr_coord, "US-FBI")
+    assert (caught.value.reason, caught.value.detail["count"]) == ("has_open_tasks", "2")
+    async with session.begin():
+        for number, action in ((first, TaskAction.CANCEL), (second, TaskAction.DONE)):
+            await task_service.transition_task(
+                session,
+                actor=cast.fr_coord,
+                code="PANGEA-18",
+                number=number,
+                action=action,
+                now=START,
+            )
+    await remove(session, cast.fr_coord, "US-FBI")
+
+
+@pytest.mark.parametrize("who", ["us_coord", "fr_liaison"])
+async def test_only_admins_and_lead_coordinators_remove_agencies(
+    session: AsyncSession, cast: Cast, who: str
+) -> None:
+    with pytest.raises(NotPermitted) as caught:
+        await remove(session, getattr(cast, who), "US-FBI")
+    assert (caught.value.action, caught.value.lead) == ("op remove", "FR-PN")
+
+
+async def test_a_closed_operation_keeps_its_agencies(session: AsyncSession, cast: Cast) -> None:
+    await act(session, cast.fr_coord, "PANGEA-18", "close")
+    with pytest.raises(InvalidTransition):
+        await remove(session, cast.fr_coord, "US-FBI")
