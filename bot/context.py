@@ -31,6 +31,12 @@ class Invocation:
     chat_title: str | None = None
     private_chat: bool = True
     via_button: bool = False
+    text_shown: bool | None = None  # whether the chat saw the typed text (default: a group did)
+
+    @property
+    def seen_by_chat(self) -> bool:
+        """Whether others in the chat read what was typed (a Slack slash command: never)."""
+        return not self.private_chat if self.text_shown is None else self.text_shown
 
 
 class Reader:

@@ -88,6 +88,7 @@ class SlackAdapter:
                 text=text,
                 chat_title=body.get("channel_name"),
                 private_chat=is_direct(channel_id, name=body.get("channel_name")),
+                text_shown=False,  # Slack never shows a slash command's text to the channel
             )
             reply = await self.dispatcher.dispatch(invocation)
             await self._respond(respond, reply, ephemeral=reply.private)

@@ -16,6 +16,15 @@ from operations.channel import service as channel_service
 from operations.enums import Language
 from operations.validation import NAME_MAX
 
+LANG_FLAG = Param(
+    "LANG",
+    Kind.CHOICE,
+    flag="lang",
+    required=False,
+    choices=tuple(Language),
+    help="working language (en by default)",
+)
+
 
 @REGISTRY.command(
     "agency add",
@@ -23,14 +32,7 @@ from operations.validation import NAME_MAX
     Param("Name", Kind.TEXT, max_length=NAME_MAX, help="the agency's full name"),
     Param("CC", Kind.WORD, flag="country", help="ISO 3166-1 alpha-2 country code, e.g. FR"),
     Param("TZ", Kind.WORD, flag="tz", help="IANA timezone, e.g. Europe/Paris"),
-    Param(
-        "LANG",
-        Kind.CHOICE,
-        flag="lang",
-        required=False,
-        choices=tuple(Language),
-        help="working language (default en)",
-    ),
+    LANG_FLAG,
     summary=N_("Register an agency."),
     action=Action.MANAGE_AGENCIES,
 )
@@ -119,14 +121,7 @@ async def link(ctx: Context, args: dict[str, Any]) -> Reply:
         "Name", Kind.TEXT, flag="name", required=False, max_length=NAME_MAX, help="its full name"
     ),
     Param("TZ", Kind.WORD, flag="tz", required=False, help="IANA timezone, e.g. Europe/Paris"),
-    Param(
-        "LANG",
-        Kind.CHOICE,
-        flag="lang",
-        required=False,
-        choices=tuple(Language),
-        help="working language",
-    ),
+    LANG_FLAG,
     summary=N_("Change an agency's name, timezone or language."),
     action=Action.MANAGE_AGENCIES,
 )

@@ -109,7 +109,7 @@ async def start(ctx: Context, args: dict[str, Any]) -> Reply:
 )
 async def join(ctx: Context, args: dict[str, Any]) -> Reply:
     inv = ctx.invocation
-    if not inv.private_chat:  # everyone in the chat read the code: whoever sends it first wins
+    if inv.seen_by_chat:  # everyone in the chat read the code: whoever sends it first wins
         await member_service.void_code(
             ctx.session, code=args["code"], platform=inv.platform, actor=ctx.actor, now=ctx.now
         )
