@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     http_port: int = Field(
         8080, ge=0, le=65535, validation_alias="JOINTOPS_HTTP_PORT"
     )  # 0: any free port
+    metrics_token: SecretStr | None = Field(
+        None, validation_alias="JOINTOPS_METRICS_TOKEN"
+    )  # unset: /metrics answers only to loopback clients
 
     @field_validator("database_url")
     @classmethod
@@ -122,6 +125,13 @@ class Settings(BaseSettings):
             if not self.telegram_webhook_url.startswith(("https://", "http://")):
                 raise ValueError("TELEGRAM_WEBHOOK_URL: must be an http(s) URL")
         return self
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _bearer(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"[\x21-\x7e]{16,256}", value.get_secret_value()):
+            raise ValueError("16-256 printable ASCII characters without spaces")
+        return value
 
     @model_validator(mode="after")
     def _slack_mode(self) -> Settings:

@@ -3,6 +3,7 @@ HTTP events with verified signatures."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -18,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http import HttpServer
 from adapters.slack.render import ACTION_PREFIX, messages
 from adapters.slack.sender import SlackSender
+from adapters.slack.signature import SignatureGate
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
 from bot.reply import Reply, Tone
@@ -34,6 +36,23 @@ def is_direct(channel_id: str, *, name: object = None, kind: object = None) -> b
     starting with D, the name Slack gives direct messages in slash commands and actions, or
     an event's channel type."""
     return channel_id.startswith("D") or name == "directmessage" or kind == "im"
+
+
+def command_key(body: dict[str, Any]) -> str | None:
+    """What makes a slash command request unique (None: nothing to tell a replay by)."""
+    trigger = body.get("trigger_id")
+    return f"{body.get('team_id') or ''}:command:{trigger}" if trigger else None
+
+
+def action_key(body: dict[str, Any], action: dict[str, Any]) -> str | None:
+    """What makes a button press unique: its trigger id, else the user and the action's time."""
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id") or ""
+    if body.get("trigger_id"):
+        return f"{team}:action:{body['trigger_id']}"
+    if action.get("action_ts"):
+        return f"{team}:action:{user.get('id')}:{action['action_ts']}"
+    return None
 
 
 class SlackAdapter:
@@ -56,10 +75,17 @@ class SlackAdapter:
         self.command = command
         self.app_token = app_token
         self.client = AsyncWebClient(token=bot_token, base_url=api_base_url)
+        # HTTP mode: the gate checks signatures before bolt reads a request; bolt's own check
+        # is off because it logs the whole body of every request it refuses
+        self._gate = (
+            SignatureGate(signing_secret, dispatcher.metrics)
+            if app_token is None and signing_secret is not None
+            else None
+        )
         self.app = AsyncApp(
             client=self.client,
             signing_secret=signing_secret,
-            request_verification_enabled=app_token is None,
+            request_verification_enabled=False,
             url_verification_enabled=app_token is None,
             ssl_check_enabled=app_token is None,
         )
@@ -75,6 +101,8 @@ class SlackAdapter:
         @app.command(self.command)
         async def on_command(ack: Respond, body: dict[str, Any], respond: Respond) -> None:
             await ack()
+            if not await self._first_time(command_key(body)):
+                return  # a replayed request: acknowledged, run once
             text = str(body.get("text") or "").strip() or "help"
             user_id = str(body.get("user_id", ""))
             name = await self._display_name(user_id, str(body.get("user_name") or user_id), text)
@@ -120,6 +148,8 @@ class SlackAdapter:
             ack: Respond, body: dict[str, Any], action: dict[str, Any], respond: Respond
         ) -> None:
             await ack()
+            if not await self._first_time(action_key(body, action)):
+                return  # a replayed request: acknowledged, run once
             user = body.get("user") or {}
             user_id = str(user.get("id", ""))
             team = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
@@ -152,8 +182,23 @@ class SlackAdapter:
             self._socket = None
 
     async def _on_http(self, request: web.Request) -> web.Response:
-        bolt_request = await to_bolt_request(request)
+        body = await request.read()  # beyond the server's size limit: 413
+        if self._gate is None or not self._gate.admits(request.headers, body):
+            return web.json_response({"error": "invalid request"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except (ValueError, LookupError):  # signed, yet not a body Slack sends
+            self.dispatcher.metrics.refuse(PLATFORM, "malformed")
+            return web.json_response({"error": "invalid request"}, status=400)
         return await to_aiohttp_response(await self.app.async_dispatch(bolt_request))
+
+    async def _first_time(self, key: str | None) -> bool:
+        """False for a request already accepted, by this replica or another."""
+        if key is None:
+            return True
+        if len(key) > 128:
+            key = "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+        return await self.dispatcher.accept_once(PLATFORM, key)
 
     async def _display_name(self, user_id: str, fallback: str, text: str) -> str:
         """The person's real name, looked up only when it will be stored (join/start)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import json
 import logging
 from urllib.parse import urlsplit
 
@@ -232,18 +233,31 @@ class TelegramAdapter:
     async def _on_webhook(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), self.webhook_secret.encode()):
+            self.dispatcher.metrics.refuse(PLATFORM, "secret")
             return web.Response(status=403, text="forbidden")
-        try:
-            data = await request.json()
-            update = Update.de_json(data, self.application.bot)
-        except (ValueError, TypeError, KeyError):
-            return web.Response(status=400, text="bad update")
+        body = await request.read()  # beyond the server's size limit: 413
+        update = self._update(body)
         if update is None:
+            self.dispatcher.metrics.refuse(PLATFORM, "malformed")
             return web.Response(status=400, text="bad update")
         key = f"{self.application.bot.id}:{update.update_id}"
         if await self.dispatcher.accept_once(PLATFORM, key):
             await self.application.update_queue.put(update)
         return web.Response(text="ok")
+
+    def _update(self, body: bytes) -> Update | None:
+        """The update a webhook body holds; None for anything that is not an update object."""
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, nested too deep
+            return None
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return None
+        try:
+            return Update.de_json(data, self.application.bot)
+        except Exception:  # python-telegram-bot raises many kinds on a malformed field
+            return None
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error(

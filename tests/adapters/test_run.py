@@ -196,3 +196,31 @@ async def test_killed_in_the_middle_of_a_fan_out_every_chat_gets_the_update(tmp_
     assert set(counts) == {-1000 - n for n in range(100)}  # every chat, none lost
     assert sum(counts.values()) - 100 <= 10  # at most the sends in flight at the kill repeat
     assert tg.count_429 == 0
+
+
+async def test_run_asks_for_the_metrics_token_when_one_is_set(tmp_path: Path) -> None:
+    token, bearer = "987654:METRICS-TEST", "metrics-bearer-0123456789"
+    port = _free_port()
+    async with FakeTelegram(token=token) as tg:
+        process = await _start(
+            tmp_path,
+            TELEGRAM_BOT_TOKEN=token,
+            TELEGRAM_API_BASE_URL=tg.base_url,
+            JOINTOPS_HTTP_PORT=str(port),
+            JOINTOPS_METRICS_TOKEN=bearer,
+        )
+        try:
+            await tg.wait_for_calls("setMyCommands", timeout=30)
+            base = f"http://127.0.0.1:{port}"
+            async with aiohttp.ClientSession() as client:
+                async with client.get(f"{base}/healthz") as health:
+                    assert (health.status, await health.text()) == (200, "ok")
+                async with client.get(f"{base}/metrics") as refused:
+                    assert refused.status == 401  # even on loopback
+                auth = {"Authorization": f"Bearer {bearer}"}
+                async with client.get(f"{base}/metrics", headers=auth) as metrics:
+                    assert metrics.status == 200
+                    assert "jointops_deliveries" in await metrics.text()
+        finally:
+            logs = await _stop(process)
+    assert bearer not in logs

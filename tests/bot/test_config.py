@@ -23,6 +23,7 @@ VARIABLES = [
     "JOINTOPS_TIMEZONE",
     "JOINTOPS_LANGUAGE",
     "JOINTOPS_HTTP_PORT",
+    "JOINTOPS_METRICS_TOKEN",
 ]
 TOKEN = "123456789:AAE-very-secret-token-value"
 
@@ -62,6 +63,7 @@ def test_defaults() -> None:
     assert s.timezone == "UTC"
     assert s.language == "en"
     assert s.http_port == 8080
+    assert s.metrics_token is None
     assert not s.telegram_enabled
     assert not s.slack_enabled
 
@@ -88,6 +90,7 @@ def test_every_variable_is_read_from_the_environment(monkeypatch: pytest.MonkeyP
         "JOINTOPS_TIMEZONE": "Europe/Paris",
         "JOINTOPS_LANGUAGE": "FR",
         "JOINTOPS_HTTP_PORT": "9090",
+        "JOINTOPS_METRICS_TOKEN": "metrics-bearer-0123456789",
     }
     assert set(env) == set(VARIABLES)
     for name, value in env.items():
@@ -111,6 +114,8 @@ def test_every_variable_is_read_from_the_environment(monkeypatch: pytest.MonkeyP
     assert s.timezone == "Europe/Paris"
     assert s.language == "fr"
     assert s.http_port == 9090
+    assert s.metrics_token is not None
+    assert s.metrics_token.get_secret_value() == "metrics-bearer-0123456789"
     assert s.telegram_enabled and s.slack_enabled
 
 
@@ -201,6 +206,15 @@ def test_a_webhook_url_must_be_http(monkeypatch: pytest.MonkeyPatch) -> None:
         TELEGRAM_WEBHOOK_SECRET="s3cret",
     )
     assert "TELEGRAM_WEBHOOK_URL" in message
+
+
+@pytest.mark.parametrize("value", ["short-token", "has a space in the bearer token"])
+def test_a_weak_metrics_token_is_named_not_shown(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    message = error_of(monkeypatch, JOINTOPS_METRICS_TOKEN=value)
+    assert "JOINTOPS_METRICS_TOKEN" in message
+    assert value not in message
 
 
 def test_slack_needs_socket_mode_or_http_events(monkeypatch: pytest.MonkeyPatch) -> None:

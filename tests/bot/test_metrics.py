@@ -19,3 +19,15 @@ async def test_metrics_count_commands_and_deliveries(
     assert 'jointops_commands_total{platform="console",outcome="error"} 1' in text
     assert 'jointops_deliveries{state="pending"} 0' in text
     assert "# TYPE jointops_deliveries gauge" in text
+
+
+async def test_refused_requests_are_counted_by_platform_and_reason(
+    dispatcher: Dispatcher, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    for _ in range(3):
+        dispatcher.metrics.refuse("slack", "signature")
+    dispatcher.metrics.refuse("telegram", "malformed")
+    text = await dispatcher.metrics.render(sessions)
+    assert "# TYPE jointops_requests_refused_total counter" in text
+    assert 'jointops_requests_refused_total{platform="slack",reason="signature"} 3' in text
+    assert 'jointops_requests_refused_total{platform="telegram",reason="malformed"} 1' in text

@@ -16,6 +16,7 @@ from adapters.http import HttpServer
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from bot.dispatcher import Dispatcher
 from operations.audit.models import AuditEvent
+from operations.status.models import StatusUpdate
 from tests.adapters.slack.conftest import TEAM, invite_code, visible
 from tests.conftest import Chat, Person
 from tests.fakes.slack import FakeSlack
@@ -146,3 +147,63 @@ async def test_retried_event_is_processed_once(
         "*0 operations*",
         "*1 agency*",
     ]
+
+
+async def _count(sessions: async_sessionmaker[AsyncSession], model: type[object]) -> int:
+    async with sessions() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def _signed_admin(http_mode: str, slack: FakeSlack, admin: Person) -> None:
+    """U1 becomes an admin through a signed `join`; FR-OCLCTIC leads PANGEA-18."""
+    await admin.says('agency add FR-OCLCTIC "OCLCTIC" --country FR --tz Europe/Paris')
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead FR-OCLCTIC')
+    code = invite_code(await admin.says("invite FR-OCLCTIC --role admin"))
+    headers, body = slack.signed_slash_command("U1", "D1", "/ops", f"join {code}", team_id=TEAM)
+    assert await _post(http_mode, headers, body) == 200
+    await slack.wait_for_messages(1, channel="D1")
+
+
+async def test_a_replayed_signed_slash_command_runs_once(
+    http_mode: str, slack: FakeSlack, admin: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await _signed_admin(http_mode, slack, admin)
+    headers, body = slack.signed_slash_command(
+        "U1", "C1", "/ops", 'status PANGEA-18 "All teams in position"', team_id=TEAM
+    )
+    for _ in range(3):  # the same signed request, inside the five-minute window
+        assert await _post(http_mode, headers, body) == 200
+    await slack.wait_for_messages(1, channel="C1")
+    await asyncio.sleep(0.3)  # room for a wrongly repeated command to show up
+    assert len(slack.messages("C1")) == 1
+    assert await _count(sessions, StatusUpdate) == 1
+
+
+async def test_a_replayed_signed_button_press_runs_once(
+    http_mode: str, slack: FakeSlack, admin: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await _signed_admin(http_mode, slack, admin)
+    headers, body = slack.signed_slash_command(
+        "U1", "C1", "/ops", 'task add PANGEA-18 "Raid" --to FR-OCLCTIC', team_id=TEAM
+    )
+    assert await _post(http_mode, headers, body) == 200
+    (added,) = await slack.wait_for_messages(1, channel="C1")
+    start = next(
+        e
+        for b in added.blocks or []
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["text"]["text"] == "Start"
+    )
+    audit = await _audit_length(sessions)
+    headers, body = slack.signed_block_action(
+        "U1", "C1", start["action_id"], start["value"], team_id=TEAM
+    )
+    for _ in range(3):
+        assert await _post(http_mode, headers, body) == 200
+    await slack.wait_for_messages(2, channel="C1")
+    await asyncio.sleep(0.3)
+    messages = slack.messages("C1")
+    assert len(messages) == 2  # a replay would answer "already in progress"
+    assert "open → in progress" in (messages[1].text or "")
+    assert await _audit_length(sessions) == audit + 1

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.http import HttpServer
-from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.adapter import SECRET_HEADER, TelegramAdapter
 from bot.dispatcher import Dispatcher
 from tests.adapters.telegram.conftest import TOKEN
 from tests.conftest import Chat
@@ -105,3 +107,47 @@ async def test_duplicate_update_is_processed_once(
     sent = await tg.wait_for_messages(2, chat_id=42)
     assert len(sent) == 2  # one answer to /whoami, one to /help
     assert "jointops commands" in (sent[1].plain_text or "")
+
+
+NOT_UPDATES = [
+    b"[1,2,3]",
+    b'"x"',
+    b"null",
+    b"42",
+    b"{}",
+    b'{"update_id":9,"message":"y"}',
+    b'{"update_id":9,"message":{}}',
+    b'{"update_id":9,"callback_query":[1]}',
+    b'{"update_id":"9"}',
+    b'{"update_id":true}',
+    b'{"message":{"text":"/help"}}',
+    b"not json",
+    b'{"update_id": 9',
+    b"\xff\xfe\x00",
+    b"[" * 100_000 + b"]" * 100_000,
+]
+
+
+async def test_a_body_that_is_not_an_update_gets_400_and_no_traceback(
+    webhook: tuple[TelegramAdapter, str],
+    tg: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    dispatcher: Dispatcher,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    _, url = webhook
+    headers = {SECRET_HEADER: SECRET, "Content-Type": "application/json"}
+    async with aiohttp.ClientSession() as client:
+        for body in NOT_UPDATES:
+            async with client.post(url, data=body, headers=headers) as resp:
+                assert resp.status == 400, body[:40]
+        async with client.post(url, data=b"[1,2,3]") as resp:  # the secret is checked first
+            assert resp.status == 403
+        async with client.post(url, data=b"x" * (1024 * 1024 + 1), headers=headers) as resp:
+            assert resp.status == 413
+    assert "Traceback" not in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert tg.sent_messages() == []
+    figures = await dispatcher.metrics.render(sessions)
+    malformed = 'jointops_requests_refused_total{platform="telegram",reason="malformed"}'
+    assert f"{malformed} {len(NOT_UPDATES)}" in figures
