@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from bot import when
 from bot.context import Reader
-from bot.reply import Button, Field, Reply
+from bot.reply import Button, Field, Reply, UserText
 from bot.views import STATUS_NAMES, next_actions, task_line
 from operations.events import Event, EventKind
 from operations.task.models import Task
@@ -96,7 +96,7 @@ def _status(r: Reader, event: Event) -> Reply:
     return Reply(
         title=r._("Status update — {code}", code=code),
         tlp=update.tlp,
-        lines=[update.text],
+        lines=[UserText(update.text)],
         fields=[
             Field(r._("From"), event.detail.get("author", "—")),
             Field(r._("At"), r.when(update.created_at)),

@@ -1,14 +1,42 @@
 """The platform-neutral reply every command returns; adapters render it in their own idiom.
 
 Every string in a reply is plain text: adapters escape all of it, nothing here is markup.
+What people typed must never pass for what the bot says, so every renderer follows one rule:
+
+- a line that is a person's own words (a status update) is a `UserText`: it is shown quoted
+  (a blockquote, a rich-text quote, a bar in the console), line breaks kept inside the quote;
+- every other string (titles, fields, lines, items; they may embed a title or a name) is one
+  line of inert text: no markup, mention or emoji code of it is honoured, and a line break in
+  it is shown as `↵` (`one_line`), so nothing inside a line can start a line of its own.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
+
+_BREAK = re.compile(r"\r\n|[\n\r\v\f\x1c-\x1e\x85\u2028\u2029]")  # Unicode's line breaks
+_BREAKS = re.compile(f"(?:{_BREAK.pattern})+")
+LINE_BREAK_SIGN = " ↵ "
+
+
+class UserText(str):
+    """A line of a reply that is someone's own words, shown quoted; it may span lines."""
+
+    __slots__ = ()
+
+
+def one_line(text: str) -> str:
+    """`text` as one line: each run of line breaks (of any kind) shown as ` ↵ `."""
+    return _BREAKS.sub(LINE_BREAK_SIGN, text)
+
+
+def quoted_lines(text: str) -> list[str]:
+    """The lines of a person's text, whatever line breaks separate them (for quotes)."""
+    return _BREAK.split(text)
 
 
 class Tone(StrEnum):
@@ -89,9 +117,21 @@ class Reply:
         return out
 
 
+def _encode(lines: list[str]) -> list[str | dict[str, str]]:
+    return [{"quote": str(line)} if isinstance(line, UserText) else line for line in lines]
+
+
+def _decode(lines: list[str | dict[str, str]]) -> list[str]:
+    return [UserText(line["quote"]) if isinstance(line, dict) else line for line in lines]
+
+
 def to_json(reply: Reply) -> str:
-    """A reply as JSON, to be stored in the outbox and sent later."""
-    return json.dumps(asdict(reply), ensure_ascii=False, separators=(",", ":"))
+    """A reply as JSON, to be stored in the outbox and sent later (quotes stay quotes)."""
+    data = asdict(reply)
+    data["lines"] = _encode(reply.lines)
+    for section, raw in zip(reply.sections, data["sections"], strict=True):
+        raw["lines"] = _encode(section.lines)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def from_json(text: str) -> Reply:
@@ -103,11 +143,11 @@ def from_json(text: str) -> Reply:
 
     return Reply(
         title=data["title"],
-        lines=list(data["lines"]),
+        lines=_decode(data["lines"]),
         fields=[Field(**f) for f in data["fields"]],
         items=items(data["items"]),
         sections=[
-            Section(s["heading"], list(s["lines"]), items(s["items"])) for s in data["sections"]
+            Section(s["heading"], _decode(s["lines"]), items(s["items"])) for s in data["sections"]
         ],
         buttons=[Button(**b) for b in data["buttons"]],
         tone=Tone(data["tone"]),

@@ -34,6 +34,32 @@ _NOT_COUNTRIES = {
 }
 _NOT_TIMEZONES = {"localtime", "Factory", "posixrules"}
 _BIDI_OVERRIDES = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_LINE_SEPARATORS = {"\u2028", "\u2029"}  # line breaks to a chat client: never in one-line text
+# Unicode's Default_Ignorable_Code_Point (drawn as nothing) and the blank-looking fillers
+_IGNORABLE = frozenset(
+    chr(c)
+    for lo, hi in (
+        (0x00AD, 0x00AD),
+        (0x034F, 0x034F),
+        (0x061C, 0x061C),
+        (0x115F, 0x1160),
+        (0x17B4, 0x17B5),
+        (0x180B, 0x180F),
+        (0x200B, 0x200F),
+        (0x202A, 0x202E),
+        (0x2060, 0x206F),
+        (0x2800, 0x2800),
+        (0x3164, 0x3164),
+        (0xFE00, 0xFE0F),
+        (0xFEFF, 0xFEFF),
+        (0xFFA0, 0xFFA0),
+        (0xFFF0, 0xFFF8),
+        (0x1BCA0, 0x1BCA3),
+        (0x1D173, 0x1D17A),
+        (0xE0000, 0xE0FFF),
+    )
+    for c in range(lo, hi + 1)
+)
 
 
 def agency_code(value: str) -> str:
@@ -89,6 +115,16 @@ def language(value: str) -> Language:
         raise Invalid("language", "unknown", value=value) from None
 
 
+def utf16_len(value: str) -> int:
+    """Length as the chat platforms count it (Telegram's limits): UTF-16 code units."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def invisible(ch: str) -> bool:
+    """Whether a character shows nothing: whitespace, controls, format and zero-width ones."""
+    return ch.isspace() or ch in _IGNORABLE or unicodedata.category(ch) in ("Cc", "Cf", "Zs")
+
+
 def display_name(value: str, *, fallback: str) -> str:
     """A person's name from their chat account, made fit to store: never refused, since people
     do not choose how their platform names them (controls dropped, spaces folded, cut)."""
@@ -98,19 +134,29 @@ def display_name(value: str, *, fallback: str) -> str:
     cleaned = " ".join(cleaned.split())
     if len(cleaned) > NAME_MAX:
         cleaned = cleaned[: NAME_MAX - 1].rstrip() + "…"
-    return cleaned or fallback
+    return fallback if all(invisible(ch) for ch in cleaned) else cleaned
 
 
 def text(field: str, value: str, *, max_length: int, multiline: bool = False) -> str:
-    """Free text: trimmed, not empty, within length, without control or bidi-override characters."""
+    """Free text: trimmed, not empty, within length, without control or bidi-override characters
+    (nor, on one line, U+2028/U+2029), with something visible.
+
+    The length is counted in UTF-16 code units, as Telegram counts the messages it accepts (an
+    emoji counts two), so that text accepted here can always be delivered."""
     cleaned = value.strip()
     if not cleaned:
         raise Invalid(field, "empty")
-    if len(cleaned) > max_length:
-        raise Invalid(field, "too_long", max=str(max_length), length=str(len(cleaned)))
+    length = utf16_len(cleaned)
+    if length > max_length:
+        reason = "too_long" if length == len(cleaned) else "too_long_wide"
+        raise Invalid(field, reason, max=str(max_length), length=str(length))
     for ch in cleaned:
-        if ch in _BIDI_OVERRIDES or (
-            unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t")
+        if (
+            ch in _BIDI_OVERRIDES
+            or (not multiline and ch in _LINE_SEPARATORS)
+            or (unicodedata.category(ch) == "Cc" and not (multiline and ch in "\n\t"))
         ):
             raise Invalid(field, "control_character", codepoint=f"U+{ord(ch):04X}")
+    if all(invisible(ch) for ch in cleaned):
+        raise Invalid(field, "invisible")
     return cleaned

@@ -7,11 +7,12 @@ from typing import TextIO
 
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
-from bot.reply import Item, Reply, Tone
+from bot.reply import Item, Reply, Tone, UserText, one_line, quoted_lines
 from bot.runtime import LOCAL_ADMIN, LOCAL_ADMIN_NAME
 
 PROMPT = "jointops> "
 QUIT = {"quit", "exit", "\\q"}
+QUOTE = "│ "  # what starts every line of a person's own words (bot.reply's one rule)
 
 
 def render(reply: Reply) -> str:
@@ -20,27 +21,35 @@ def render(reply: Reply) -> str:
     if reply.tlp:
         lines.append(f"TLP:{reply.tlp}")
     if reply.title:
-        lines.append(f"Error: {reply.title}" if reply.tone == Tone.ERROR else reply.title)
-    lines.extend(f"  {field.label}: {field.value}" for field in reply.fields)
-    lines.extend(reply.lines)
+        title = one_line(reply.title)
+        lines.append(f"Error: {title}" if reply.tone == Tone.ERROR else title)
+    lines.extend(f"  {one_line(f.label)}: {one_line(f.value)}" for f in reply.fields)
+    lines.extend(_line(line) for line in reply.lines)
     lines.extend(_items(reply.items))
     for section in reply.sections:
-        lines.append(f"{section.heading}")
-        lines.extend(f"  {line}" for line in section.lines)
+        lines.append(one_line(section.heading))
+        lines.extend(_line(line, indent="  ") for line in section.lines)
         lines.extend(_items(section.items))
     if reply.usage:
-        lines.append(reply.usage)
+        lines.append(one_line(reply.usage))
     if reply.buttons:
         lines.append("Next: " + " | ".join(f"{b.command}" for b in reply.buttons))
     return "\n".join(lines)
 
 
+def _line(text: str, indent: str = "") -> str:
+    """One line of the bot's, or a person's words with the quote bar on each of their lines."""
+    if isinstance(text, UserText):
+        return "\n".join(indent + QUOTE + line for line in quoted_lines(text))
+    return indent + one_line(text)
+
+
 def _items(items: list[Item]) -> list[str]:
     lines: list[str] = []
     for item in items:
-        lines.append(f"- {item.text}")
+        lines.append(f"- {one_line(item.text)}")
         if item.buttons:
-            lines.append("    → " + " | ".join(b.command for b in item.buttons))
+            lines.append("    → " + " | ".join(one_line(b.command) for b in item.buttons))
     return lines
 
 

@@ -1,21 +1,28 @@
 """A neutral reply as Slack Block Kit messages with a plain-text fallback.
 
-All text is escaped (&, <, >) so that nothing a user typed can become a mention (@channel,
-@here, <@U123>) or a disguised link. Limits kept: at most 50 blocks a message (longer replies
-become several messages), section text at most 3,000 characters, buttons within Block Kit's
-sizes.
+The text of a reply goes in `rich_text` blocks, whose `text` elements Slack shows as they are:
+no mrkdwn, no emoji code, no mention or link can come out of them. The bot's own emphasis
+(titles, labels, headings) is a style on its own elements, and the one rule of bot.reply
+holds: a person's own words (`UserText`) are a `rich_text_quote`, every other string one line.
+The mrkdwn left (TLP marking, usage, fallback) is escaped (&, <, >). Limits kept: at most 50
+blocks a message (longer replies become several messages), at most 3,000 characters of text
+a block (Slack's limit for a section, counted in UTF-16 units, never fewer than Slack counts),
+buttons within Block Kit's sizes.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from bot.reply import Button, Item, Reply, Tone
+from bot.fit import cut, pieces, utf16_len
+from bot.reply import Button, Item, Reply, Tone, UserText, one_line, quoted_lines
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
 BUTTON_TEXT_LIMIT = 75
 MAX_BUTTONS = 25
+FALLBACK_LIMIT = 3000
 ACTION_PREFIX = "jointops:"
 
 Block = dict[str, Any]
@@ -26,29 +33,80 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _section(markdown: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": markdown}}
+def _text(text: str, *, bold: bool = False) -> Block:
+    element: Block = {"type": "text", "text": text}
+    if bold:
+        element["style"] = {"bold": True}
+    return element
 
 
-def _chunks(lines: list[str]) -> list[str]:
-    """Join lines into texts of at most SECTION_LIMIT characters (cutting overlong lines)."""
-    chunks: list[str] = []
-    current = ""
+def _size(element: Block) -> int:
+    return utf16_len(element["text"]) if element["type"] == "text" else len(element["name"]) + 2
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """The rich-text elements of one line; the last holds its variable text."""
+
+    elements: list[Block]
+    quote: bool = False
+
+    @property
+    def size(self) -> int:
+        return sum(_size(e) for e in self.elements)
+
+
+def _plain(text: str, *, bold: bool = False, lead: list[Block] | None = None) -> _Line:
+    return _Line([*(lead or []), _text(one_line(text) or "…", bold=bold)])
+
+
+def _line(text: str) -> _Line:
+    if isinstance(text, UserText):
+        return _Line([_text("\n".join(quoted_lines(text)).strip("\n") or "…")], quote=True)
+    return _plain(text)
+
+
+def _item(item: Item) -> _Line:
+    return _plain(item.text, lead=[_text("• ")])
+
+
+def _fitted(line: _Line) -> list[_Line]:
+    """The line within SECTION_LIMIT: a quote in several parts, any other line cut."""
+    *lead, last = line.elements
+    room = SECTION_LIMIT - sum(_size(e) for e in lead)
+    if line.quote:
+        return [_Line([{**last, "text": part}], True) for part in pieces(last["text"], room)]
+    return [_Line([*lead, {**last, "text": cut(last["text"], room)}])]
+
+
+def _rich(lines: list[_Line]) -> Block:
+    """One rich_text block: runs of plain lines as sections, quotes as quotes."""
+    elements: list[Block] = []
     for line in lines:
-        while len(line) > SECTION_LIMIT:
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:SECTION_LIMIT])
-            line = line[SECTION_LIMIT:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_LIMIT:
-            chunks.append(current)
-            candidate = line
-        current = candidate
+        if line.quote:
+            elements.append({"type": "rich_text_quote", "elements": line.elements})
+            continue
+        if elements and elements[-1]["type"] == "rich_text_section":
+            elements[-1]["elements"].extend([_text("\n"), *line.elements])
+        else:
+            elements.append({"type": "rich_text_section", "elements": list(line.elements)})
+    return {"type": "rich_text", "elements": elements}
+
+
+def _chunks(lines: list[_Line]) -> list[Block]:
+    """rich_text blocks of at most SECTION_LIMIT units of text each."""
+    out: list[Block] = []
+    current: list[_Line] = []
+    size = 0
+    for line in (part for whole in lines for part in _fitted(whole)):
+        if current and size + line.size + 1 > SECTION_LIMIT:
+            out.append(_rich(current))
+            current, size = [], 0
+        current.append(line)
+        size += line.size + 1
     if current:
-        chunks.append(current)
-    return chunks
+        out.append(_rich(current))
+    return out
 
 
 def _button(label: str, button: Button, index: int) -> Block:
@@ -75,10 +133,6 @@ def _actions(pairs: list[tuple[str, Button]], start: int) -> list[Block]:
     return blocks
 
 
-def _items(items: list[Item]) -> list[str]:
-    return [f"• {esc(item.text)}" for item in items]
-
-
 def blocks(reply: Reply) -> list[Block]:
     """Every block of the reply, in order, before splitting into messages."""
     out: list[Block] = []
@@ -86,21 +140,27 @@ def blocks(reply: Reply) -> list[Block]:
         out.append(
             {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*TLP:{esc(reply.tlp)}*"}]}
         )
-    head: list[str] = []
+    head: list[_Line] = []
     if reply.title:
-        mark = ":warning: " if reply.tone == Tone.ERROR else ""
-        head.append(f"{mark}*{esc(reply.title)}*")
-    head.extend(f"*{esc(f.label)}:* {esc(f.value)}" for f in reply.fields)
-    head.extend(esc(line) for line in reply.lines)
-    head.extend(_items(reply.items))
-    out.extend(_section(text) for text in _chunks(head))
+        mark = [{"type": "emoji", "name": "warning"}, _text(" ")]
+        head.append(_plain(reply.title, bold=True, lead=mark if reply.tone == Tone.ERROR else []))
+    head.extend(
+        _plain(f.value, lead=[_text(f"{one_line(f.label)}:", bold=True), _text(" ")])
+        for f in reply.fields
+    )
+    head.extend(_line(line) for line in reply.lines)
+    head.extend(_item(item) for item in reply.items)
+    out.extend(_chunks(head))
     for section in reply.sections:
-        lines = [f"*{esc(section.heading)}*", *(esc(line) for line in section.lines)]
-        lines.extend(_items(section.items))
-        out.extend(_section(text) for text in _chunks(lines))
+        lines = [_plain(section.heading, bold=True), *(_line(line) for line in section.lines)]
+        lines.extend(_item(item) for item in section.items)
+        out.extend(_chunks(lines))
     if reply.usage:
         out.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"`{esc(reply.usage)}`"}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"`{esc(one_line(reply.usage))}`"}],
+            }
         )
     pairs: list[tuple[str, Button]] = []
     for item in [*reply.items, *(i for s in reply.sections for i in s.items)]:
@@ -112,7 +172,11 @@ def blocks(reply: Reply) -> list[Block]:
 
 def fallback(reply: Reply) -> str:
     """The notification and screen-reader text: the reply as escaped plain lines."""
-    return esc("\n".join(reply.text_lines()))[:3000]
+    lines = [
+        "> " + one_line(line) if isinstance(line, UserText) else one_line(line)
+        for line in reply.text_lines()
+    ]
+    return esc(cut("\n".join(lines), FALLBACK_LIMIT))
 
 
 def messages(reply: Reply) -> list[tuple[str, list[Block]]]:
@@ -122,6 +186,9 @@ def messages(reply: Reply) -> list[tuple[str, list[Block]]]:
     if not all_blocks:
         return [(text or "…", [])]
     return [
-        (text if index == 0 else esc(reply.title or "…"), all_blocks[index : index + MAX_BLOCKS])
+        (
+            text if index == 0 else esc(cut(one_line(reply.title), FALLBACK_LIMIT) or "…"),
+            all_blocks[index : index + MAX_BLOCKS],
+        )
         for index in range(0, len(all_blocks), MAX_BLOCKS)
     ]

@@ -1,22 +1,28 @@
 """A neutral reply as Telegram HTML messages with an inline keyboard.
 
-Every string of the reply is escaped: nothing a user typed can become markup. Long replies are
-split on line boundaries so that each message stays within Telegram's 4,096 characters.
+Every string of the reply is escaped: nothing a user typed can become markup. The one rule of
+bot.reply: a person's own words (`UserText`) go in a blockquote, so they cannot start a line
+that reads as the bot's; every other string is shown on one line. Lengths are counted as
+Telegram counts them (UTF-16 code units of the text without markup): replies are split on line
+boundaries into messages of at most 4,096 units, a quote too long for the room left continues
+in the next message, any other line too long for a message is cut with an ellipsis.
 """
 
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.reply import Button, Item, Reply, Tone
+from bot.fit import cut, split_at, utf16_len
+from bot.reply import Button, Item, Reply, Tone, UserText, one_line, quoted_lines
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64
 MAX_ITEM_BUTTONS = 24  # keep keyboards usable on a phone
 _RLM = "\u200f"
+MIN_PIECE = 200  # the least room worth starting a long quote in (else: the next message)
 
 
 def esc(text: str) -> str:
@@ -24,9 +30,7 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def visible_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units of the text without markup."""
-    return len(text.encode("utf-16-le")) // 2
+visible_length = utf16_len  # what Telegram counts: UTF-16 code units of the text without markup
 
 
 @dataclass
@@ -38,57 +42,96 @@ class Rendered:
     plain: list[str] = field(default_factory=list)
 
 
-def _lines(reply: Reply) -> list[tuple[str, str]]:
-    """(html, plain) line pairs."""
-    out: list[tuple[str, str]] = []
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """`text`, escaped, between the markup `start` and `end`; `lead` is what `start` shows."""
 
-    def add(markup: str, plain: str) -> None:
-        out.append((markup, plain))
+    text: str
+    start: str = ""
+    end: str = ""
+    lead: str = ""
+    quote: bool = False
 
+    @property
+    def markup(self) -> str:
+        return f"{self.start}{esc(self.text)}{self.end}"
+
+    @property
+    def plain(self) -> str:
+        return self.lead + self.text
+
+
+def _quote(text: UserText) -> _Line:
+    return _Line("\n".join(quoted_lines(text)), "<blockquote>", "</blockquote>", quote=True)
+
+
+def _line(text: str) -> _Line:
+    return _quote(text) if isinstance(text, UserText) else _Line(one_line(text))
+
+
+def _item(item: Item) -> _Line:
+    return _Line(one_line(item.text), "• ", lead="• ")
+
+
+def _lines(reply: Reply) -> list[_Line]:
+    out: list[_Line] = []
     if reply.tlp:
-        add(f"<b>TLP:{esc(reply.tlp)}</b>", f"TLP:{reply.tlp}")
+        out.append(_Line(f"TLP:{reply.tlp}", "<b>", "</b>"))
     if reply.title:
         mark = "⚠️ " if reply.tone == Tone.ERROR else ""
-        add(f"{mark}<b>{esc(reply.title)}</b>", mark + reply.title)
+        out.append(_Line(one_line(reply.title), f"{mark}<b>", "</b>", mark))
     for f in reply.fields:
-        add(f"<b>{esc(f.label)}:</b> {esc(f.value)}", f"{f.label}: {f.value}")
-    for line in reply.lines:
-        add(esc(line), line)
-    for item in reply.items:
-        add(f"• {esc(item.text)}", f"• {item.text}")
+        label = f"{one_line(f.label)}: "
+        out.append(_Line(one_line(f.value), f"<b>{esc(label.rstrip())}</b> ", lead=label))
+    out.extend(_line(line) for line in reply.lines)
+    out.extend(_item(item) for item in reply.items)
     for section in reply.sections:
-        add("", "")
-        add(f"<b>{esc(section.heading)}</b>", section.heading)
-        for line in section.lines:
-            add(esc(line), line)
-        for item in section.items:
-            add(f"• {esc(item.text)}", f"• {item.text}")
+        out.append(_Line(""))
+        out.append(_Line(one_line(section.heading), "<b>", "</b>"))
+        out.extend(_line(line) for line in section.lines)
+        out.extend(_item(item) for item in section.items)
     if reply.usage:
-        add(f"<code>{esc(reply.usage)}</code>", reply.usage)
+        out.append(_Line(one_line(reply.usage), "<code>", "</code>"))
     return out
 
 
-def _split(lines: list[tuple[str, str]], rtl: bool) -> tuple[list[str], list[str]]:
-    messages: list[str] = []
-    plains: list[str] = []
-    current: list[str] = []
-    current_plain: list[str] = []
-    size = 0
-    for markup, plain in lines:
-        if rtl and plain:
-            markup, plain = _RLM + markup, _RLM + plain
-        length = visible_length(plain) + 1
-        if current and size + length > MESSAGE_LIMIT:
-            messages.append("\n".join(current))
-            plains.append("\n".join(current_plain))
-            current, current_plain, size = [], [], 0
-        current.append(markup)
-        current_plain.append(plain)
-        size += length
-    if current:
-        messages.append("\n".join(current))
-        plains.append("\n".join(current_plain))
-    return messages, plains
+def _marked(line: _Line, rtl: bool) -> _Line:
+    """The line with its right-to-left mark (inside a quote), and cut when too long for a
+    message unless it is a quote (quotes are split instead)."""
+    if rtl and line.plain:
+        if line.quote:
+            line = replace(line, text=_RLM + line.text)
+        else:
+            line = replace(line, start=_RLM + line.start, lead=_RLM + line.lead)
+    if line.quote:
+        return line
+    return replace(line, text=cut(line.text, MESSAGE_LIMIT - utf16_len(line.lead)))
+
+
+def _split(lines: list[_Line], rtl: bool) -> tuple[list[str], list[str]]:
+    """Lines packed into messages of at most MESSAGE_LIMIT units; a quote that does not fit
+    goes on in the next message (from the current one when MIN_PIECE units are left)."""
+    messages: list[list[_Line]] = [[]]
+    size = 0  # units of the current message, line breaks included
+    for whole in lines:
+        line = _marked(whole, rtl)
+        while True:
+            room = MESSAGE_LIMIT - size - (1 if messages[-1] else 0)
+            if utf16_len(line.plain) <= room:
+                size += utf16_len(line.plain) + (1 if messages[-1] else 0)
+                messages[-1].append(line)
+                break
+            if line.quote and room >= MIN_PIECE:
+                head, rest = split_at(line.text, room)
+                messages[-1].append(replace(line, text=head))
+                line = replace(line, text=rest)
+            messages.append([])
+            size = 0
+    messages = [message for message in messages if message]
+    return (
+        ["\n".join(line.markup for line in message) for message in messages],
+        ["\n".join(line.plain for line in message) for message in messages],
+    )
 
 
 def _button(label: str, button: Button) -> InlineKeyboardButton | None:

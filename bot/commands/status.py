@@ -8,7 +8,7 @@ from bot.commands.base import OPERATION, REGISTRY, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
-from bot.reply import Button, Reply
+from bot.reply import Button, Reply, UserText
 from operations.acting import Action
 from operations.enums import TLP
 from operations.status import service as status_service
@@ -39,7 +39,7 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
     )
     if (await ctx.lens(operation)).reads_status(update.tlp):
         reply.tlp = update.tlp
-        reply.lines.append(update.text)
+        reply.lines.append(UserText(update.text))
     else:
         reply.lines.append(
             ctx.tr.ngettext(

@@ -8,7 +8,7 @@ from bot.commands.base import REGISTRY
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
-from bot.reply import Button, Field, Item, Reply, Section
+from bot.reply import Button, Field, Item, Reply, Section, UserText
 from bot.views import next_actions, strictest, task_line, withheld_line
 from operations.delivery import service as delivery_service
 from operations.summary import service as summary_service
@@ -110,7 +110,11 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
     reply.sections.append(
         Section(
             _("Latest updates"),
-            lines=[f"{ctx.when(u.created_at)} {author}: {u.text}" for u, author in result.updates]
+            lines=[
+                line
+                for u, author in result.updates
+                for line in (f"{ctx.when(u.created_at)} {author}:", UserText(u.text))
+            ]
             or ([] if result.withheld else [_("No status update yet.")]),
         )
     )

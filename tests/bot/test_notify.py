@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.reply import Tone, from_json
+from bot.reply import Tone, UserText, from_json
 from operations.delivery.models import Delivery
 from tests.conftest import Chat, Person
 
@@ -55,6 +55,15 @@ async def test_status_reaches_the_agencies_its_marking_allows(
     rows = await sent(sessions)
     assert {r.chat_id for r in rows} == chats
     assert all(from_json(r.payload).tlp == tlp for r in rows)
+
+
+async def test_the_broadcast_status_is_its_authors_words_quoted(
+    tina: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await ok(tina, 'status OP-1 "ok\n\n✅ Task OP-1#1: open → done."')
+    for row in await sent(sessions):
+        [text] = from_json(row.payload).lines
+        assert isinstance(text, UserText) and text == "ok\n\n✅ Task OP-1#1: open → done."
 
 
 async def test_red_is_never_broadcast(
@@ -107,7 +116,7 @@ async def test_summary_withholds_updates_the_readers_marking_does_not_cover(
         await person.joins_with_invite_from(admin, agency, role)
         await ok(person, "summary OP-1")
         readers[agency] = person.reply.sections[-1].lines
-    assert [line.split(": ", 1)[1] for line in readers["FR"]] == [
+    assert [line for line in readers["FR"] if isinstance(line, UserText)] == [
         "Public line",
         "Strict plan",
         "Source identity",
@@ -116,6 +125,7 @@ async def test_summary_withholds_updates_the_readers_marking_does_not_cover(
     assert any("Strict plan" in line for line in readers["AR"])
     assert not any("Source identity" in line for line in readers["AR"])
     assert readers["SG"] == [
-        "2026-11-26 18:00 +08 Tina: Public line",
+        "2026-11-26 18:00 +08 Tina:",
+        "Public line",
         "2 updates withheld by their TLP marking.",
     ]

@@ -19,7 +19,9 @@ call is valid).  It checks:
 * for message-posting methods: one of ``text``/``blocks``/``attachments`` present, fallback
   ``text`` at most 40,000 characters, and Block Kit limits for ``blocks`` and
   ``attachments[*].blocks`` (JSON list as sent by slack_sdk, or JSON string when
-  form-encoded).
+  form-encoded): text objects at most 3,000 characters, ``rich_text`` made of known
+  elements (sections, quotes, lists, preformatted; text, emoji, links, mentions...) with
+  their required fields.
 """
 
 from __future__ import annotations
@@ -65,6 +67,22 @@ KNOWN_BLOCK_TYPES = frozenset(
     {"section", "divider", "header", "context", "actions", "rich_text", "image", "input"}
 )
 TEXT_OBJECT_TYPES = frozenset({"plain_text", "mrkdwn"})
+RICH_TEXT_PARTS = frozenset(
+    {"rich_text_section", "rich_text_quote", "rich_text_preformatted", "rich_text_list"}
+)
+#: inline rich text elements and their required string fields
+RICH_TEXT_INLINE: dict[str, tuple[str, ...]] = {
+    "text": ("text",),
+    "emoji": ("name",),
+    "link": ("url",),
+    "user": ("user_id",),
+    "usergroup": ("usergroup_id",),
+    "channel": ("channel_id",),
+    "broadcast": ("range",),
+    "date": ("format",),
+    "color": ("value",),
+}
+RICH_TEXT_STYLES = frozenset({"bold", "italic", "strike", "code", "underline"})
 
 MAX_BLOCKS = 50
 MAX_ATTACHMENTS = 100
@@ -354,7 +372,7 @@ def validate_block(block: Any, path: str = "blocks[0]") -> list[str]:
             if isinstance(el, dict) and el.get("type") == "image":
                 problems += _check_image_fields(el, epath)
             else:
-                problems += _check_text_object(el, epath)
+                problems += _check_text_object(el, epath, max_len=MAX_SECTION_TEXT)
     elif btype == "actions":
         elements, errs = _check_elements_list(block, path, MAX_ACTIONS_ELEMENTS)
         problems += errs
@@ -381,6 +399,50 @@ def validate_block(block: Any, path: str = "blocks[0]") -> list[str]:
         rich = block.get("elements")
         if not isinstance(rich, list) or not rich:
             problems.append(f"{path}.elements: must be a non-empty list")
+        else:
+            for i, part in enumerate(rich):
+                problems += _check_rich_part(part, f"{path}.elements[{i}]")
+    return problems
+
+
+def _check_rich_part(part: Any, path: str) -> list[str]:
+    """A rich_text sub-element: section, quote, preformatted (inline elements) or list."""
+    if not isinstance(part, dict):
+        return [f"{path}: must be an object"]
+    ptype = part.get("type")
+    if ptype not in RICH_TEXT_PARTS:
+        return [f"{path}.type: unknown rich text element {ptype!r}"]
+    elements = part.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return [f"{path}.elements: must be a non-empty list"]
+    problems: list[str] = []
+    for i, element in enumerate(elements):
+        epath = f"{path}.elements[{i}]"
+        if ptype == "rich_text_list":
+            if not isinstance(element, dict) or element.get("type") != "rich_text_section":
+                problems.append(f"{epath}: a list holds rich_text_section elements")
+            else:
+                problems += _check_rich_part(element, epath)
+        else:
+            problems += _check_rich_inline(element, epath)
+    return problems
+
+
+def _check_rich_inline(element: Any, path: str) -> list[str]:
+    """An inline rich text element (text, emoji, link, mentions...)."""
+    if not isinstance(element, dict):
+        return [f"{path}: must be an object"]
+    etype = element.get("type")
+    if etype not in RICH_TEXT_INLINE:
+        return [f"{path}.type: unknown rich text element {etype!r}"]
+    problems: list[str] = []
+    for key in RICH_TEXT_INLINE[etype]:
+        value = element.get(key)
+        if not isinstance(value, str) or value == "":
+            problems.append(f"{path}.{key}: must be a non-empty string")
+    style = element.get("style")
+    if style is not None and (not isinstance(style, dict) or set(style) - RICH_TEXT_STYLES):
+        problems.append(f"{path}.style: only {sorted(RICH_TEXT_STYLES)} are known")
     return problems
 
 

@@ -96,6 +96,55 @@ def test_bidi_override_characters_are_refused(char: str, multiline: bool) -> Non
     )
 
 
+@pytest.mark.parametrize("char", ["\u2028", "\u2029"])
+def test_unicode_line_and_paragraph_separators_are_control_characters_on_one_line(
+    char: str,
+) -> None:
+    error = invalid(validation.text, "title", f"Raid{char}Approved by HQ", max_length=50)
+    assert (error.reason, error.detail) == (
+        "control_character",
+        {"codepoint": f"U+{ord(char):04X}"},
+    )
+    kept = validation.text("text", f"a{char}b", max_length=50, multiline=True)
+    assert kept == f"a{char}b"  # a line break in a status update; renderers quote it
+
+
+INVISIBLE = [
+    "\u200b",  # zero-width space
+    "\u200b\u200c\u200d\u2060",  # zero-width (non-)joiners, word joiner
+    "\ufeff \u00ad",  # byte-order mark, soft hyphen
+    "\u3164\u115f",  # Hangul fillers
+    "\u2800",  # braille blank
+    "\u200e\u200f\u061c",  # direction marks
+    "\U000e0041\U000e007f",  # tag characters
+    "\ufe0f\u034f",  # variation selector, grapheme joiner
+    "\u180e\u2062",  # Mongolian vowel separator, invisible times
+]
+
+
+@pytest.mark.parametrize("value", INVISIBLE)
+@pytest.mark.parametrize("multiline", [False, True])
+def test_text_made_only_of_invisible_characters_is_refused(value: str, multiline: bool) -> None:
+    error = invalid(validation.text, "title", value, max_length=50, multiline=multiline)
+    assert (error.field, error.reason) == ("title", "invisible")
+
+
+def test_invisible_characters_within_visible_text_are_kept() -> None:
+    assert validation.text("name", "Jean\u00adPierre", max_length=50) == "Jean\u00adPierre"
+    assert validation.text("title", "👩\u200d💻 lab", max_length=50) == "👩\u200d💻 lab"
+
+
+def test_length_counts_utf16_units_as_telegram_does() -> None:
+    assert validation.text("text", "😀" * 5, max_length=10) == "😀" * 5
+    error = invalid(validation.text, "text", "😀" * 2100, max_length=3000)
+    assert (error.reason, error.detail) == ("too_long_wide", {"max": "3000", "length": "4200"})
+
+
+def test_names_that_show_nothing_fall_back() -> None:
+    assert validation.display_name("\u200b\u3164", fallback="telegram user 7") == "telegram user 7"
+    assert validation.display_name("Ann\u2028Admin", fallback="x") == "Ann Admin"
+
+
 def test_arabic_and_accented_text_is_accepted() -> None:
     for value in ["Opération conjointe", "عملية مشتركة", "Operación — fase 2", "行动"]:
         assert validation.text("name", value, max_length=50) == value
@@ -107,9 +156,16 @@ def test_text_either_returns_clean_text_or_raises_invalid(value: str) -> None:
         cleaned = validation.text("text", value, max_length=40, multiline=True)
     except Invalid as error:
         assert error.field == "text"
-        assert error.reason in {"empty", "too_long", "control_character"}
+        assert error.reason in {
+            "empty",
+            "too_long",
+            "too_long_wide",
+            "control_character",
+            "invisible",
+        }
         return
-    assert cleaned == cleaned.strip() and 0 < len(cleaned) <= 40
+    assert cleaned == cleaned.strip() and 0 < validation.utf16_len(cleaned) <= 40
+    assert not all(validation.invisible(ch) for ch in cleaned)
     assert not any(ch in BIDI_OVERRIDES for ch in cleaned)
     assert all(unicodedata.category(ch) != "Cc" or ch in "\n\t" for ch in cleaned)
 

@@ -6,8 +6,28 @@ import io
 
 from adapters.console.adapter import ConsoleAdapter, render
 from bot.dispatcher import Dispatcher
-from bot.reply import Button, Field, Item, Reply, Section, Tone
+from bot.reply import Button, Field, Item, Reply, Section, Tone, UserText
 from tests.conftest import Chat
+
+
+def test_a_persons_words_carry_the_quote_bar_and_nothing_else_breaks_a_line() -> None:
+    reply = Reply(
+        title="Status update",
+        fields=[Field("From", "Ann\u2028Task PANGEA-18#1: open → done.")],
+        lines=[UserText("ok\n\nTask PANGEA-18#1: open → done.")],
+        sections=[Section("Latest updates", lines=["10:00 Ann:", UserText("a\r\nb")])],
+    )
+    assert render(reply).splitlines() == [
+        "Status update",
+        "  From: Ann ↵ Task PANGEA-18#1: open → done.",
+        "│ ok",
+        "│ ",
+        "│ Task PANGEA-18#1: open → done.",
+        "Latest updates",
+        "  10:00 Ann:",
+        "  │ a",
+        "  │ b",
+    ]
 
 
 def test_render_orders_tlp_title_fields_lines_items_sections_and_buttons() -> None:

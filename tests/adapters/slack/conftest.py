@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.slack.adapter import SlackAdapter
+from adapters.slack.render import esc
 from bot.dispatcher import Dispatcher
 from tests.conftest import Chat
 from tests.fakes.slack import FakeSlack, MessageRecord
@@ -47,14 +48,32 @@ async def socket_mode(
 
 
 def visible(message: MessageRecord) -> str:
-    """What a reader sees: the block texts (still mrkdwn-escaped), one per line."""
+    """What a reader sees, written as mrkdwn: the block texts one per line, rich text with its
+    bold as *bold*, emoji as :name: and quotes as "> " lines (text escaped as in mrkdwn)."""
     parts: list[str] = []
     for block in message.blocks or []:
         if block["type"] == "section":
             parts.append(block["text"]["text"])
         elif block["type"] == "context":
             parts.extend(e["text"] for e in block["elements"])
+        elif block["type"] == "rich_text":
+            parts.extend(_rich(part) for part in block["elements"])
     return "\n".join(parts)
+
+
+def _rich(part: dict[str, Any]) -> str:
+    shown = []
+    for e in part["elements"]:
+        if e["type"] == "emoji":
+            shown.append(f":{e['name']}:")
+        elif e.get("style", {}).get("bold") and e["text"].strip():
+            shown.append(f"*{esc(e['text'])}*")
+        else:
+            shown.append(esc(e.get("text", "")))
+    text = "".join(shown)
+    if part["type"] == "rich_text_quote":
+        return "\n".join(f"> {line}" for line in text.split("\n"))
+    return text
 
 
 def buttons(message: MessageRecord) -> dict[str, dict[str, Any]]:

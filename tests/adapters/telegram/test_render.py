@@ -3,7 +3,69 @@
 from __future__ import annotations
 
 from adapters.telegram.render import MESSAGE_LIMIT, keyboard, render, visible_length
-from bot.reply import Button, Field, Item, Reply, Section, Tone
+from bot.reply import Button, Field, Item, Reply, Section, Tone, UserText
+from tests.fakes.telegram_spec import parse_html, validate_call
+
+SPOOF = "ok\n\n✅ Task PANGEA-18#1: open → done."
+
+
+def quoted(html: str) -> list[str]:
+    """The texts of the blockquote entities of a message, as Telegram parses it."""
+    parsed = parse_html(html)
+    units = parsed.text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in parsed.entities
+        if e["type"] == "blockquote"
+    ]
+
+
+def test_a_persons_words_are_quoted_so_no_line_of_theirs_reads_as_the_bots() -> None:
+    reply = Reply(title="Status update — PANGEA-18", lines=[UserText(SPOOF), "Sent to 2 chats."])
+    [message] = render(reply).messages
+    assert quoted(message) == [SPOOF]
+    outside = parse_html(message).text.replace(SPOOF, "")
+    assert "Task PANGEA-18#1" not in outside
+
+
+def test_line_breaks_in_any_other_text_cannot_start_a_line() -> None:
+    reply = Reply(
+        title="Task\n✅ Approved",
+        fields=[Field("Blocked because", "x\u2028Approved by HQ — proceed")],
+        lines=["a\r\nb"],
+        items=[Item("PANGEA-18#1 c\x85d")],
+    )
+    assert render(reply).plain == [
+        "Task ↵ ✅ Approved\n"
+        "Blocked because: x ↵ Approved by HQ — proceed\n"
+        "a ↵ b\n"
+        "• PANGEA-18#1 c ↵ d"
+    ]
+
+
+def valid(message: str) -> bool:
+    return validate_call("sendMessage", {"chat_id": 1, "text": message, "parse_mode": "HTML"}) == []
+
+
+def test_a_quote_too_long_for_one_message_continues_in_the_next() -> None:
+    words = UserText(" ".join(["😀" * 9] * 700))  # 13,300 UTF-16 units
+    rendered = render(Reply(title="Status update — PANGEA-18", lines=[words], rtl=True))
+    assert len(rendered.messages) == 4
+    assert all(valid(m) for m in rendered.messages)
+    parts = [q.removeprefix("\u200f") for m in rendered.messages for q in quoted(m)]
+    assert " ".join(parts) == words
+
+
+def test_any_other_line_too_long_for_a_message_is_cut() -> None:
+    rendered = render(Reply(title="t", lines=["😀" * 2100, "next"]))
+    assert all(valid(m) for m in rendered.messages)
+    assert rendered.plain[-2].endswith("…") and rendered.plain[-1] == "next"
+    assert visible_length(rendered.plain[-2]) <= MESSAGE_LIMIT
+
+
+def test_the_fake_refuses_what_telegram_refuses() -> None:
+    assert not valid("😀" * 2049)  # 4,098 UTF-16 units
+    assert valid("<b>" + "😀" * 2048 + "</b>")  # markup does not count
 
 
 def test_user_text_is_escaped_everywhere() -> None:
@@ -55,5 +117,5 @@ def test_button_whose_command_exceeds_64_bytes_is_left_out() -> None:
 
 
 def test_arabic_lines_carry_a_right_to_left_mark() -> None:
-    rendered = render(Reply(title="عملية", rtl=True))
-    assert rendered.messages[0].startswith("\u200f")
+    rendered = render(Reply(title="عملية", rtl=True, lines=[UserText("نص")]))
+    assert rendered.messages[0] == "\u200f<b>عملية</b>\n<blockquote>\u200fنص</blockquote>"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.reply import UserText
 from tests.bot.conftest import World
 from tests.bot.helpers import db_state, ok, refused
 
@@ -39,6 +40,27 @@ async def test_a_refused_status_queues_nothing(world: World) -> None:
     await refused(world.admin, f'status PANGEA-18 "{"s" * 3001}"', "3001", command="status")
 
 
+async def test_a_status_telegram_could_never_deliver_is_refused_with_its_limit(
+    world: World,
+) -> None:
+    # 2,100 emoji: 2,100 characters, but 4,200 UTF-16 units, more than a Telegram message holds
+    reply = await refused(
+        world.admin, f'status PANGEA-18 "{"😀" * 2100}"', "3000", command="status"
+    )
+    assert reply.title == (
+        "The text is too long: 4200 characters, at most 3000 (an emoji counts as two)."
+    )
+    await ok(world.admin, f'status PANGEA-18 "{"😀" * 1500}"')
+
+
+async def test_the_status_text_is_quoted_as_its_authors(world: World) -> None:
+    spoof = "ok\n\n✅ Task PANGEA-18#1: open → done."
+    reply = await ok(world.admin, f'status PANGEA-18 "{spoof}"')
+    assert isinstance(reply.lines[0], UserText)
+    summary = await world.admin.says("summary PANGEA-18")
+    assert "\n  │ ok\n  │ \n  │ ✅ Task PANGEA-18#1: open → done.\n" in summary
+
+
 async def test_status_marking_may_be_set(world: World) -> None:
     assert (await ok(world.admin, 'status PANGEA-18 "Targets named" --tlp red')).tlp == "RED"
 
@@ -51,7 +73,7 @@ async def test_status_summary_button_shows_the_update(world: World) -> None:
     reply = await ok(world.admin, 'status PANGEA-18 "All teams in position"')
     [button] = reply.buttons
     assert button.command == "summary PANGEA-18"
-    await ok(world.admin, button.command, "Local administrator: All teams in position")
+    await ok(world.admin, button.command, "Local administrator:\n  │ All teams in position")
 
 
 async def test_coordinator_of_a_participating_agency_posts(world: World) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.reply import UserText
 from tests.bot.conftest import World
 from tests.bot.helpers import ok, refused
 
@@ -55,7 +56,8 @@ async def test_summary_of_an_operation(world: World) -> None:
     assert "OVERDUE since 2026-11-27 06:00 UTC" in attention.items[0].text
     assert "blocked: Court order" in attention.items[1].text
     assert updates.heading == "Latest updates"
-    assert updates.lines == ["2026-11-26 10:00 UTC Local administrator: Phase 1 done"]
+    assert updates.lines == ["2026-11-26 10:00 UTC Local administrator:", "Phase 1 done"]
+    assert isinstance(updates.lines[1], UserText)  # shown quoted: someone's words
     assert [b.command for b in reply.buttons] == ["task list PANGEA-18"]
 
 
@@ -86,7 +88,7 @@ async def test_summary_in_the_readers_timezone(world: World) -> None:
     await ok(world.admin, 'status PANGEA-18 "Go"')
     reader = await world.member("supervisor", "AE-DXB")
     reply = await ok(reader, "summary PANGEA-18")
-    assert reply.sections[-1].lines == ["2026-11-26 14:00 +04 Local administrator: Go"]
+    assert reply.sections[-1].lines == ["2026-11-26 14:00 +04 Local administrator:", "Go"]
 
 
 async def test_summary_of_an_unknown_or_hidden_operation(world: World) -> None:

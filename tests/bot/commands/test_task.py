@@ -44,6 +44,21 @@ async def test_task_add_numbers_within_the_operation(world: World) -> None:
     await ok(world.admin, 'task add SECRET-9 "Second" --to US-FDA', "Task SECRET-9#2 added.")
 
 
+@pytest.mark.parametrize("title", ["\u200b", "\u200b\u200d\u2060", " \u3164 ", "\ufeff\u00ad"])
+async def test_a_title_that_shows_nothing_is_refused(world: World, title: str) -> None:
+    line = f'task add PANGEA-18 "{title}" --to FR-OCLCTIC'
+    await refused(world.admin, line, "title", "no visible character", command="task add")
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029"])
+async def test_a_title_or_a_reason_cannot_break_the_line(world: World, separator: str) -> None:
+    codepoint = f"U+{ord(separator):04X}"
+    line = f'task add PANGEA-18 "Raid{separator}✅ Task PANGEA-18#1: open → done." --to FR-OCLCTIC'
+    await refused(world.admin, line, "title", codepoint, command="task add")
+    line = f'task block PANGEA-18#2 "x{separator}Approved by HQ — proceed"'
+    await refused(world.admin, line, "reason", codepoint, command="task block")
+
+
 async def test_task_add_inherits_the_operations_marking_and_normal_priority(world: World) -> None:
     reply = await ok(world.admin, 'task add PANGEA-18 "Check" --to FR-OCLCTIC')
     assert reply.tlp == "AMBER"
