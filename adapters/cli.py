@@ -10,23 +10,25 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from aiohttp import web
-
 from adapters.console.adapter import ConsoleAdapter
 from adapters.http import HttpServer
+from adapters.monitoring import metrics_handler
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.manifest import manifest
+from adapters.startup import DATABASE, StartupFailure, explain
 from adapters.telegram.adapter import TelegramAdapter
 from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError, load_settings
 from bot.demo import seed_demo
-from bot.runtime import Background, Runtime, upgrade_database
+from bot.metrics import database_answers
+from bot.runtime import Anchor, Background, Runtime, upgrade_database
 
 log = logging.getLogger("jointops")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="jointops", description="Chat-ops for joint operations.")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of a failure")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="start every configured adapter (the console when none is)")
     sub.add_parser("console", help="interactive prompt as the local administrator")
@@ -37,13 +39,26 @@ def _parser() -> argparse.ArgumentParser:
     manifest.add_argument(
         "--http-url", help="public URL of /slack/events for HTTP mode (default: Socket Mode)"
     )
-    audit = sub.add_parser("audit", help="audit trail")
-    audit.add_argument("action", choices=["verify"])
+    audit = sub.add_parser("audit", help="audit trail: verify it, or print its head")
+    audit.add_argument("action", choices=["verify", "head"])
+    audit.add_argument(
+        "--anchor",
+        metavar="HASH:N",
+        help="verify: fail unless the chain still extends this head (from `jointops audit head`)",
+    )
     return parser
 
 
+async def open_runtime(settings: Settings) -> Runtime:
+    """The database and dispatcher; a failure says it was the database (adapters.startup)."""
+    try:
+        return await Runtime.open(settings)
+    except Exception as error:
+        raise StartupFailure(DATABASE) from error
+
+
 async def _console(settings: Settings) -> int:
-    runtime = await Runtime.open(settings)
+    runtime = await open_runtime(settings)
     try:
         await runtime.ensure_local_admin()
         adapter = ConsoleAdapter(runtime.dispatcher, sys.stdin, sys.stdout)
@@ -56,14 +71,16 @@ async def _console(settings: Settings) -> int:
 async def serve(settings: Settings, stop: asyncio.Event) -> None:
     """Run the configured chat adapters until `stop` is set."""
     logging.getLogger().setLevel(logging.INFO)  # a service: say what it does
-    runtime = await Runtime.open(settings)
-    http = HttpServer(settings.http_port)
-
-    async def metrics(_request: web.Request) -> web.Response:
-        text = await runtime.dispatcher.metrics.render(runtime.sessions)
-        return web.Response(text=text, content_type="text/plain")
-
-    http.add_get("/metrics", metrics)
+    runtime = await open_runtime(settings)
+    http = HttpServer(settings.http_port, health=lambda: database_answers(runtime.sessions))
+    token = settings.metrics_token
+    http.add_get(
+        "/metrics",
+        metrics_handler(
+            lambda: runtime.dispatcher.metrics.render(runtime.sessions),
+            token.get_secret_value() if token else None,
+        ),
+    )
     adapters: list[TelegramAdapter | SlackAdapter] = []
     try:
         if settings.telegram_bot_token is not None:
@@ -93,7 +110,10 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
             )
         await http.start()
         for adapter in adapters:
-            await adapter.start()
+            try:
+                await adapter.start()
+            except Exception as error:
+                raise StartupFailure(adapter.sender.platform) from error
         background = Background(runtime, {a.sender.platform: a.sender for a in adapters})
         background.start()
         log.info("jointops running: %s", ", ".join(a.__class__.__name__ for a in adapters))
@@ -103,8 +123,8 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         for adapter in reversed(adapters):
             try:
                 await adapter.stop()
-            except Exception:
-                log.exception("adapter did not stop cleanly")
+            except Exception as error:
+                log.warning("adapter did not stop cleanly: %s", type(error).__name__)
         await http.stop()
         await runtime.close()
 
@@ -121,7 +141,7 @@ async def _run(settings: Settings) -> int:
 
 
 async def _demo(settings: Settings) -> int:
-    runtime = await Runtime.open(settings)
+    runtime = await open_runtime(settings)
     try:
         await runtime.ensure_local_admin()
         result = await seed_demo(runtime.dispatcher, runtime.dispatcher.clock)
@@ -139,20 +159,63 @@ async def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
-async def _audit_verify(settings: Settings) -> int:
+def _audit(settings: Settings, action: str, anchor_text: str | None) -> int:
+    anchor = None
+    if anchor_text is not None:
+        try:
+            anchor = Anchor.parse(anchor_text)
+        except ValueError as error:
+            print(f"jointops: --anchor: {error}", file=sys.stderr)
+            return 2
+    if action == "head":
+        return asyncio.run(_audit_head(settings))
+    return asyncio.run(_audit_verify(settings, anchor))
+
+
+async def _audit_head(settings: Settings) -> int:
     runtime = await Runtime.open(settings, upgrade=False)
     try:
-        result = await runtime.verify_audit()
+        print(await runtime.audit_head())
+    finally:
+        await runtime.close()
+    return 0
+
+
+ROWS_SHOWN = 50
+
+
+async def _audit_verify(settings: Settings, anchor: Anchor | None) -> int:
+    runtime = await Runtime.open(settings, upgrade=False)
+    try:
+        result = await runtime.verify_audit(anchor)
     finally:
         await runtime.close()
     if result.ok:
-        print(f"audit chain intact: {result.checked} events")
+        extends = f"; it extends {anchor}" if anchor else ""
+        print(f"audit chain intact: {result.checked} events, every row as recorded{extends}")
         return 0
-    print(
-        f"audit chain broken at event {result.broken_seq} ({result.reason}); "
-        f"{result.checked} events before it are intact",
-        file=sys.stderr,
-    )
+    if result.reason == "anchor":
+        print(
+            f"audit chain does not extend the anchor {anchor}: event {result.broken_seq} "
+            f"is missing or differs ({result.checked} events); truncated or rewritten",
+            file=sys.stderr,
+        )
+    elif result.broken_seq is not None:
+        print(
+            f"audit chain broken at event {result.broken_seq} ({result.reason}); "
+            f"{result.checked} events before it are intact",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"audit chain intact ({result.checked} events), but {len(result.rows)} rows differ "
+            "from their last audit event:",
+            file=sys.stderr,
+        )
+        for row in result.rows[:ROWS_SHOWN]:
+            print(f"  {row.key} ({row.reason})", file=sys.stderr)
+        if len(result.rows) > ROWS_SHOWN:
+            print(f"  ... and {len(result.rows) - ROWS_SHOWN} more", file=sys.stderr)
     return 1
 
 
@@ -190,6 +253,7 @@ def _redact_secrets(settings: Settings) -> None:
             settings.slack_bot_token,
             settings.slack_app_token,
             settings.slack_signing_secret,
+            settings.metrics_token,
         )
         if secret is not None and len(secret.get_secret_value()) >= 6
     ]
@@ -215,17 +279,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     _redact_secrets(settings)
     if args.command == "slack-manifest":
         return _slack_manifest(settings.slack_command, args.http_url)
+    if args.command == "audit":
+        return _audit(settings, args.action, args.anchor)
     commands = {
         "run": _run,
         "console": _console,
         "demo": _demo,
         "db": _db_upgrade,
-        "audit": _audit_verify,
     }
     try:
         return asyncio.run(commands[args.command](settings))
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # one line, exit 2; the traceback only when asked for
+        if args.debug:
+            log.error("start-up failed", exc_info=error)
+        print(f"jointops: {explain(error, settings)}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
