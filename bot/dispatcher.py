@@ -26,6 +26,7 @@ from bot.views import sent_line
 from operations import acting, events
 from operations.actor import Actor
 from operations.agency.models import Agency
+from operations.audit import access
 from operations.channel import service as channel_service
 from operations.errors import DomainError
 from operations.inbound import service as inbound_service
@@ -101,6 +102,7 @@ class Dispatcher:
     async def _dispatch(self, invocation: Invocation) -> Reply:
         tr = Translator(self.defaults.language)
         command: Command | None = None
+        actor: Actor | None = None
         async with self.sessions() as session:
             try:
                 async with session.begin():
@@ -118,6 +120,8 @@ class Dispatcher:
                     reply = await self._run(session, invocation, command, rest, actor, tr, tz, now)
             except (DomainError, UsageError) as error:
                 # the transaction was rolled back: nothing of the command remains
+                if isinstance(error, DomainError) and error.refusal:
+                    await self._audit_refusal(session, invocation, actor, error)
                 usage = error.usage if isinstance(error, UsageError) else None
                 if usage is None and command is None:
                     guessed = self.registry.guess(invocation.text)
@@ -126,6 +130,28 @@ class Dispatcher:
         if self.after_commit is not None:
             self.after_commit()
         return reply
+
+    async def _audit_refusal(
+        self,
+        session: AsyncSession,
+        invocation: Invocation,
+        actor: Actor | None,
+        error: DomainError,
+    ) -> None:
+        """A refused access attempt (permission, a code) is audited in a transaction of its own,
+        with who tried from where and never what they typed; a failure to audit is logged."""
+        account = access.Account(invocation.platform, invocation.workspace, invocation.user_id)
+        try:
+            async with session.begin():
+                recorded = await access.record_refusal(
+                    session, error=error, account=account, actor=actor, now=self.clock.now()
+                )
+        except Exception:
+            log.exception("could not audit a refused attempt on %s", invocation.platform)
+            return
+        if recorded:
+            level = logging.INFO if error.refusal == access.COMMAND_REFUSED else logging.WARNING
+            log.log(level, "%s: %s account %r", error.refusal, account.platform, account.subject)
 
     async def _run(
         self,

@@ -14,6 +14,7 @@ from operations.errors import (
     InvalidTransition,
     NotFound,
     NotPermitted,
+    Throttled,
 )
 
 STATES = frozenset({*TaskStatus, *OperationStatus})
@@ -105,6 +106,10 @@ NOT_PERMITTED = {
 TEXT_PROBLEMS = {
     "empty": N_("The {field} is empty."),
     "too_long": N_("The {field} is too long: {length} characters, at most {max}."),
+    "too_long_wide": N_(
+        "The {field} is too long: {length} characters, at most {max} (an emoji counts as two)."
+    ),
+    "invisible": N_("The {field} has no visible character."),
     "control_character": N_("The {field} contains a control character ({codepoint})."),
 }
 
@@ -142,6 +147,12 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
                 operation=error.operation,
             )
         return _("Only {who} may run {action}.", who=text, action=error.action)
+    if isinstance(error, Throttled):
+        return tr.ngettext(
+            "Too many wrong codes from this account: wait {count} minute, then try again.",
+            "Too many wrong codes from this account: wait {count} minutes, then try again.",
+            error.minutes,
+        )
     if isinstance(error, InvalidTransition):
         if error.current == error.target:
             return _(

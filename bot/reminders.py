@@ -10,6 +10,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notify, when
+from bot.anchors import send_anchors
 from bot.clock import Clock
 from bot.context import Reader
 from bot.reply import Button, Item, Reply
@@ -94,6 +95,17 @@ class ReminderSweeper:
             fired += await self._digests(session, now)
             await inbound_service.forget_old(session, now=now)
         return fired
+
+    async def anchors(self) -> int:
+        """Today's audit anchor to each admin whose time has come (bot.anchors), in a
+        transaction of its own; returns how many admins it went to."""
+        async with self.sessions() as session, session.begin():
+            return await send_anchors(
+                session,
+                now=self.clock.now(),
+                default_timezone=self.default_timezone,
+                default_language=self.default_language,
+            )
 
     async def _task_reminder(
         self, session: AsyncSession, item: TaskReminder, now: datetime

@@ -20,6 +20,8 @@ from bot.reminders import ReminderSweeper
 from bot.worker import DeliveryWorker
 from operations import db, migrate
 from operations.audit import service as audit_service
+from operations.audit import startup as audit_startup
+from operations.audit.chain import Anchor as Anchor  # the CLI names anchors
 from operations.audit.service import Verification
 from operations.member import service as member_service
 
@@ -43,13 +45,14 @@ class Runtime:
     ) -> Runtime:
         """Connect, bring the schema to head (unless told not to) and build the dispatcher."""
         engine = db.create_engine(settings.database_url)
-        if upgrade:
-            await migrate.upgrade(engine)
         sessions = db.create_session_factory(engine)
+        clock = clock or SystemClock()
+        if upgrade:
+            await _upgrade(engine, sessions, clock.now())
         dispatcher = Dispatcher(
             sessions,
             REGISTRY,
-            clock=clock or SystemClock(),
+            clock=clock,
             defaults=Defaults(timezone=settings.timezone, language=settings.language),
         )
         return cls(settings, engine, sessions, dispatcher)
@@ -70,21 +73,45 @@ class Runtime:
                 now=self.dispatcher.clock.now(),
             )
 
-    async def verify_audit(self) -> Verification:
-        """Check the whole audit chain."""
+    async def verify_audit(self, anchor: Anchor | None = None) -> Verification:
+        """Check the whole audit chain (that it extends `anchor`, when given) and the rows."""
         async with self.sessions() as session:
-            return await audit_service.verify(session)
+            return await audit_service.verify(session, anchor=anchor)
+
+    async def audit_head(self) -> Anchor:
+        """The chain's head, to write down elsewhere as an anchor."""
+        async with self.sessions() as session:
+            return await audit_service.head(session)
 
 
 async def upgrade_database(settings: Settings) -> tuple[str | None, str | None]:
     """Apply pending migrations; returns the revisions before and after."""
     engine = db.create_engine(settings.database_url)
     try:
-        before = await migrate.current_revision(engine)
-        await migrate.upgrade(engine)
+        before = await _upgrade(engine, db.create_session_factory(engine), datetime.now(UTC))
         return before, await migrate.current_revision(engine)
     finally:
         await engine.dispose()
+
+
+async def _upgrade(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> str | None:
+    """Bring the schema to head, then repair the audit chain's head row if it is missing
+    (reported); returns the revision before."""
+    before = await migrate.current_revision(engine)
+    await migrate.upgrade(engine)
+    async with sessions() as session, session.begin():
+        repaired = await audit_startup.repair(session, now=now, upgraded_from=before)
+    if repaired.head is not None:
+        log.warning(
+            "audit head row was missing: rebuilt from the chain at %s; "
+            "check it with jointops audit verify --anchor <the last anchor you kept>",
+            repaired.head,
+        )
+    if repaired.baseline:
+        log.warning("audit baseline: %d existing rows recorded as they are", repaired.baseline)
+    return before
 
 
 class Background:
@@ -121,7 +148,7 @@ class Background:
 
     async def _sweep(self) -> None:
         try:
-            if await self.sweeper.sweep():
+            if await self.sweeper.sweep() + await self.sweeper.anchors():
                 self.worker.wake.set()
         except Exception:
             log.exception("reminder sweep failed")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 
 class DomainError(Exception):
     """Base of every error a service raises on purpose."""
+
+    # the audit action of a refused access attempt (operations.audit.access), or None
+    refusal: str | None = None
 
 
 class NotFound(DomainError):
@@ -21,6 +26,8 @@ class NotFound(DomainError):
 
 class NotPermitted(DomainError):
     """The caller's role or agency does not allow the action."""
+
+    refusal = "command.refused"
 
     def __init__(
         self,
@@ -72,3 +79,15 @@ class Invalid(DomainError):
         self.field = field
         self.reason = reason
         self.detail = detail
+
+
+class Throttled(DomainError):
+    """Too many failed attempts from one account: refused until `until` (whatever it sends)."""
+
+    refusal = "code.throttled"
+
+    def __init__(self, action: str, *, until: datetime, now: datetime) -> None:
+        super().__init__(action, until)
+        self.action = action
+        self.until = until
+        self.minutes = max(1, math.ceil((until - now).total_seconds() / 60))

@@ -49,6 +49,7 @@ async def add_agency(
         subject=f"agency:{agency.code}",
         now=now,
         details={"name": agency.name, "country": agency.country, "timezone": agency.timezone},
+        rows=[agency],
     )
     return agency
 
@@ -107,5 +108,6 @@ async def edit_agency(
         details={
             field: {"from": before, "to": after} for field, (before, after) in changes.items()
         },
+        rows=[agency],
     )
     return agency, changes

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from operations.db import Base, UTCDateTime
@@ -14,6 +14,8 @@ class AuditEvent(Base):
     """One append-only record of a state change, hash-chained to the one before."""
 
     __tablename__ = "audit_event"
+    # the failed attempts of one chat account (operations.audit.access), and a subject's history
+    __table_args__ = (Index("ix_audit_event_subject_at", "subject", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy import Insert, Row, Select, Update, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.audit.models import AuditEvent, AuditHead
-from operations.db import table
+from operations.db import Base, table
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
@@ -20,16 +24,36 @@ EVENTS = table(AuditEvent)
 
 
 async def lock_head(session: AsyncSession) -> tuple[int, str]:
-    """The chain head's (seq, hash), locked until the transaction ends (created on first use).
+    """The chain head's (seq, hash), locked until the transaction ends (created on first use;
+    rebuilt from the chain's last event if its row was deleted).
 
     The chain is written with plain SQL statements, built once: every change of every command
     appends to it, and the ORM's unit of work cost more than the three statements themselves.
     """
     row = (await session.execute(_locked_head())).first()
     if row is None:
-        await session.execute(_new_head())
-        return 0, GENESIS
+        seq, hash_ = await restore_head(session)
+        if seq:
+            log.warning("audit head row missing: rebuilt from the chain at %s:%d", hash_, seq)
+        return seq, hash_
     return int(row[0]), str(row[1])
+
+
+async def restore_head(session: AsyncSession) -> tuple[int, str]:
+    """Write the missing head row from the chain's last event; returns its (seq, hash)."""
+    seq, hash_ = await last_event(session)
+    await session.execute(_new_head(), {"seq": seq, "hash": hash_})
+    return seq, hash_
+
+
+async def last_event(session: AsyncSession) -> tuple[int, str]:
+    """The (seq, hash) of the chain's last event, (0, GENESIS) when it has none."""
+    row = (
+        await session.execute(
+            select(EVENTS.c.seq, EVENTS.c.hash).order_by(EVENTS.c.seq.desc()).limit(1)
+        )
+    ).first()
+    return (0, GENESIS) if row is None else (int(row[0]), str(row[1]))
 
 
 async def append(session: AsyncSession, event: dict[str, Any]) -> None:
@@ -45,7 +69,7 @@ def _locked_head() -> Select[int, str]:
 
 @cache
 def _new_head() -> Insert:
-    return insert(HEAD).values(id=1, seq=0, hash=GENESIS)
+    return insert(HEAD).values(id=1, seq=bindparam("seq"), hash=bindparam("hash"))
 
 
 @cache
@@ -73,3 +97,34 @@ async def stream_events(session: AsyncSession) -> AsyncIterator[AuditEvent]:
     )
     async for event in result:
         yield event
+
+
+async def stream_rows(
+    session: AsyncSession, model: type[Base], fields: Sequence[str]
+) -> AsyncIterator[Row[Any]]:
+    """Every row of a model's table: its id and these columns (no ORM objects: a whole
+    database passes through), fetched in batches."""
+    columns = table(model).c
+    result = await session.stream(
+        select(columns.id, *(columns[f] for f in fields))
+        .order_by(columns.id)
+        .execution_options(yield_per=500)
+    )
+    async for row in result:
+        yield row
+
+
+async def times_of(
+    session: AsyncSession, *, subject: str, actions: Sequence[str], since: datetime
+) -> list[tuple[datetime, str]]:
+    """When events of these actions about this subject happened since then, oldest first."""
+    rows = await session.execute(
+        select(AuditEvent.at, AuditEvent.action)
+        .where(
+            AuditEvent.subject == subject,
+            AuditEvent.at >= since,
+            AuditEvent.action.in_(actions),
+        )
+        .order_by(AuditEvent.at, AuditEvent.seq)
+    )
+    return [(at, action) for at, action in rows]

@@ -73,6 +73,7 @@ async def link_channel(
         subject=f"channel:{channel.id}",
         now=now,
         details={"agency": agency.code, "platform": platform, "chat": external_id},
+        rows=[channel],
     )
     return Linked(channel=channel, agency=agency, previous_agency_id=previous)
 
@@ -173,5 +174,6 @@ async def _unlink(
             "chat": channel.external_id,
             "cancelled": cancelled,
         },
+        gone=[channel],
     )
     return cancelled

@@ -128,6 +128,7 @@ async def change_role(
         subject=f"member:{member.id}",
         now=now,
         details={"agency": _code(person.agency), "from": str(before), "to": str(role)},
+        rows=[member],
     )
     return person, before
 
@@ -153,7 +154,10 @@ async def remove_member(
     member.removed_at, member.digest_at = now, None
     chats = [(a.platform, a.workspace, a.external_id) for a in person.accounts]
     await queries.delete_identities(session, member.id)
-    voided = await queries.revoke_invites_by(session, member.id, now=now)
+    invites = await queries.pending_invites_by(session, member.id, now=now)
+    for invite in invites:
+        invite.revoked_at = now
+    voided = len(invites)
     # their private chats: what is queued for them (digests), and any of them linked to an agency
     cancelled = await delivery_service.cancel_to_chats(
         session, chats=chats, reason="member removed"
@@ -171,6 +175,8 @@ async def remove_member(
             "accounts": [f"{p}:{w}:{u}" for p, w, u in chats],
             "invites_voided": voided,
         },
+        rows=[member, *invites],
+        gone=person.accounts,
     )
     return Removed(person, voided, unlinked, cancelled)
 
@@ -259,5 +265,6 @@ async def revoke_invite(session: AsyncSession, *, actor: Actor, key: str, now: d
         subject=f"invite:{invite.id}",
         now=now,
         details={"agency": agency.code, "role": str(invite.role)},
+        rows=[invite],
     )
     return Revoked(invite, agency, shown)

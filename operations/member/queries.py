@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -126,14 +126,17 @@ def _pending(now: datetime) -> ColumnElement[bool]:
     return and_(Invite.used_at.is_(None), Invite.revoked_at.is_(None), Invite.expires_at > now)
 
 
-async def revoke_invites_by(session: AsyncSession, member_id: int, *, now: datetime) -> int:
-    """Revoke the pending invites a member issued; how many."""
-    result = await session.execute(
-        update(Invite)
+async def pending_invites_by(
+    session: AsyncSession, member_id: int, *, now: datetime
+) -> list[Invite]:
+    """The pending invites a member issued, locked until the transaction ends."""
+    rows = await session.scalars(
+        select(Invite)
         .where(Invite.created_by_id == member_id, _pending(now))
-        .values(revoked_at=now)
+        .order_by(Invite.id)
+        .with_for_update()
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return list(rows)
 
 
 async def pending_invites(
@@ -158,3 +161,15 @@ async def pending_invites(
 
 async def invite_by_id(session: AsyncSession, invite_id: int) -> Invite | None:
     return await session.scalar(select(Invite).where(Invite.id == invite_id).with_for_update())
+
+
+async def admin_accounts(session: AsyncSession) -> list[tuple[Member, Agency | None, Identity]]:
+    """Every chat account of every admin still in, with the admin and their agency."""
+    rows = await session.execute(
+        select(Member, Agency, Identity)
+        .join(Identity, Identity.member_id == Member.id)
+        .outerjoin(Agency, Agency.id == Member.agency_id)
+        .where(Member.role == Role.ADMIN, Member.removed_at.is_(None))
+        .order_by(Member.id, Identity.id)
+    )
+    return [(member, agency, identity) for member, agency, identity in rows]

@@ -14,6 +14,7 @@ from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import service as agency_service
 from operations.agency.models import Agency
+from operations.audit import access
 from operations.audit import service as audit
 from operations.db import utcnow
 from operations.enums import Role
@@ -87,16 +88,15 @@ async def ensure_admin(
     member = Member(display_name=display_name, agency_id=None, role=Role.ADMIN, created_at=now)
     session.add(member)
     await session.flush()
-    session.add(
-        Identity(
-            platform=platform,
-            workspace=workspace,
-            external_id=external_id,
-            display_name=display_name,
-            member_id=member.id,
-            created_at=now,
-        )
+    identity = Identity(
+        platform=platform,
+        workspace=workspace,
+        external_id=external_id,
+        display_name=display_name,
+        member_id=member.id,
+        created_at=now,
     )
+    session.add(identity)
     await audit.record(
         session,
         actor=None,
@@ -105,6 +105,7 @@ async def ensure_admin(
         subject=f"member:{member.id}",
         now=now,
         details={"name": display_name},
+        rows=[member, identity],
     )
     return member
 
@@ -136,18 +137,18 @@ def _add_identity(
     external_id: str,
     name: str,
     now: datetime,
-) -> None:
-    session.add(
-        Identity(
-            platform=platform,
-            workspace=workspace,
-            external_id=external_id,
-            display_name=name,
-            member_id=member_id,
-            created_at=now,
-            last_seen_at=now,
-        )
+) -> Identity:
+    identity = Identity(
+        platform=platform,
+        workspace=workspace,
+        external_id=external_id,
+        display_name=name,
+        member_id=member_id,
+        created_at=now,
+        last_seen_at=now,
     )
+    session.add(identity)
+    return identity
 
 
 def normalise_code(code: str) -> str:
@@ -205,6 +206,7 @@ async def create_invite(
         subject=f"invite:{invite.id}",
         now=now,
         details={"agency": agency.code, "role": str(role)},
+        rows=[invite],
     )
     return IssuedInvite(code=code, invite=invite, agency=agency)
 
@@ -234,7 +236,7 @@ async def redeem_invite(
     member = Member(display_name=name, agency_id=agency.id, role=invite.role, created_at=now)
     session.add(member)
     await session.flush()
-    _add_identity(
+    identity = _add_identity(
         session,
         member_id=member.id,
         platform=platform,
@@ -252,6 +254,7 @@ async def redeem_invite(
         subject=f"invite:{invite.id}",
         now=now,
         details={"member": member.id, "agency": agency.code, "role": str(member.role)},
+        rows=[invite, member, identity],
     )
     return member, agency
 
@@ -259,6 +262,16 @@ async def redeem_invite(
 async def identities(session: AsyncSession, *, member_id: int) -> list[Identity]:
     """The chat accounts of a member."""
     return await queries.identities_of(session, member_id)
+
+
+async def admin_accounts(
+    session: AsyncSession,
+) -> list[tuple[Member, Agency | None, list[Identity]]]:
+    """The admins still in, each with their agency and chat accounts."""
+    found: dict[int, tuple[Member, Agency | None, list[Identity]]] = {}
+    for member, agency, identity in await queries.admin_accounts(session):
+        found.setdefault(member.id, (member, agency, []))[2].append(identity)
+    return list(found.values())
 
 
 async def create_link_code(
@@ -277,6 +290,7 @@ async def create_link_code(
         action="identity.link_code",
         subject=f"member:{actor.member_id}",
         now=now,
+        rows=[link],
     )
     return code, link.expires_at
 
@@ -300,29 +314,40 @@ async def redeem_code(
     display_name: str,
     now: datetime,
 ) -> Joined:
-    """Redeem an invite (new member) or a link code (another account of an existing member)."""
-    if len(normalise_code(code)) == 12:
-        link = await queries.link_code_by_hash(session, _hash(code))
-        if link is not None:
-            return await _redeem_link(
-                session,
-                link,
-                code=code,
-                platform=platform,
-                workspace=workspace,
-                external_id=external_id,
-                display_name=display_name,
-                now=now,
-            )
-    member, agency = await redeem_invite(
-        session,
-        code=code,
-        platform=platform,
-        workspace=workspace,
-        external_id=external_id,
-        display_name=display_name,
-        now=now,
-    )
+    """Redeem an invite (new member) or a link code (another account of an existing member).
+
+    A chat account that sent too many wrong codes is refused for a while (Throttled), even
+    with a good one; a code that does not redeem raises an error marked as a failed access
+    attempt, which the caller audits once the command's transaction is rolled back."""
+    await _ensure_stranger(session, platform=platform, workspace=workspace, external_id=external_id)
+    account = access.Account(platform, workspace, external_id)
+    await access.require_unlocked(session, account=account, action="join", now=now)
+    try:
+        if len(normalise_code(code)) == 12:
+            link = await queries.link_code_by_hash(session, _hash(code))
+            if link is not None:
+                return await _redeem_link(
+                    session,
+                    link,
+                    code=code,
+                    platform=platform,
+                    workspace=workspace,
+                    external_id=external_id,
+                    display_name=display_name,
+                    now=now,
+                )
+        member, agency = await redeem_invite(
+            session,
+            code=code,
+            platform=platform,
+            workspace=workspace,
+            external_id=external_id,
+            display_name=display_name,
+            now=now,
+        )
+    except (NotFound, Conflict, Invalid) as error:
+        error.refusal = access.CODE_FAILED
+        raise
     return Joined(member, agency, linked=False)
 
 
@@ -344,7 +369,7 @@ async def _redeem_link(
         raise NotFound("invite", code.upper())
     agency = await session.get(Agency, member.agency_id) if member.agency_id else None
     name = validation.display_name(display_name, fallback=f"{platform} user {external_id}")
-    _add_identity(
+    identity = _add_identity(
         session,
         member_id=member.id,
         platform=platform,
@@ -362,6 +387,7 @@ async def _redeem_link(
         subject=f"member:{member.id}",
         now=now,
         details={"platform": platform, "workspace": workspace},
+        rows=[link, identity],
     )
     return Joined(member, agency, linked=True)
 
@@ -390,5 +416,6 @@ async def void_code(
         subject=f"{kind}:{found.id}",
         now=now,
         details={"reason": "seen in a group chat"},
+        rows=[found],
     )
     return True

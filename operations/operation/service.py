@@ -126,16 +126,16 @@ async def create_operation(
     )
     async with unique(session, "operation", op_code):
         session.add(operation)
-    session.add(
+    participations = [
         Participation(
             operation_id=operation.id,
             agency_id=lead.id,
             role=ParticipationRole.LEAD,
             created_at=now,
         )
-    )
+    ]
     if actor.agency_id is not None and actor.agency_id != lead.id:
-        session.add(
+        participations.append(
             Participation(
                 operation_id=operation.id,
                 agency_id=actor.agency_id,
@@ -143,6 +143,7 @@ async def create_operation(
                 created_at=now,
             )
         )
+    session.add_all(participations)
     await session.flush()
     operation.lead_agency = lead
     await audit.record(
@@ -152,6 +153,7 @@ async def create_operation(
         subject=f"operation:{op_code}",
         now=now,
         details={"name": clean_name, "lead": lead.code, "tlp": str(tlp)},
+        rows=[operation, *participations],
     )
     return operation
 
@@ -202,6 +204,7 @@ async def add_participant(
         subject=f"operation:{operation.code}",
         now=now,
         details={"agency": agency.code, "role": str(role)},
+        rows=[participation],
     )
     return operation, participation
 
@@ -235,6 +238,7 @@ async def change_status(
         subject=f"operation:{operation.code}",
         now=now,
         details={"from": str(current), "to": str(target)},
+        rows=[operation],
     )
     return operation, current
 
@@ -271,5 +275,6 @@ async def remove_participant(
         subject=f"operation:{operation.code}",
         now=now,
         details={"agency": agency.code, "role": str(participation.role), "cancelled": cancelled},
+        gone=[participation],
     )
     return operation, participation, cancelled

@@ -179,6 +179,7 @@ async def set_cadence(
         subject=f"operation:{operation.code}",
         now=now,
         details={"seconds": operation.cadence_seconds},
+        rows=[operation],
     )
     return operation
 

@@ -51,6 +51,7 @@ async def post_status(
         subject=f"operation:{operation.code}",
         now=now,
         details={"status_update": update.id, "tlp": str(update.tlp)},
+        rows=[update],
     )
     events.emit(
         session,

@@ -141,6 +141,7 @@ async def add_task(
         subject=f"task:{task.ref}",
         now=now,
         details={"title": clean_title, "to": agency.code, "due": due_at, "priority": priority},
+        rows=[task],
     )
     await session.flush()
     _emit(session, EventKind.TASK_ADDED, task, now)
@@ -233,6 +234,7 @@ async def transition_task(
         subject=f"task:{task.ref}",
         now=now,
         details=details,
+        rows=[task],
     )
     if action in TOLD:
         _emit(session, TOLD[action], task, now, before=current)
@@ -266,6 +268,7 @@ async def assign_task(
         subject=f"task:{task.ref}",
         now=now,
         details={"from": previous.code, "to": agency.code},
+        rows=[task],
     )
     _emit(session, EventKind.TASK_REASSIGNED, task, now, previous=previous)
     return task, previous
@@ -294,6 +297,7 @@ async def reschedule_task(
         subject=f"task:{task.ref}",
         now=now,
         details={"from": previous, "to": due_at},
+        rows=[task],
     )
     _emit(session, EventKind.TASK_RESCHEDULED, task, now)
     return task, previous

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -122,6 +123,79 @@ def test_audit_verify_names_a_deleted_event(demo_db: Path) -> None:
     broken = run(demo_db, "audit", "verify")
     assert broken.returncode == 1
     assert "broken at event 3 (missing)" in broken.stderr
+
+
+def head_of(db: Path) -> str:
+    result = run(db, "audit", "head")
+    assert result.returncode == 0, result.stderr
+    head = result.stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}:[0-9]+", head), head
+    return head
+
+
+def test_audit_head_is_an_anchor_that_verify_checks(demo_db: Path) -> None:
+    head = head_of(demo_db)
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        last = conn.execute(
+            "SELECT hash, seq FROM audit_event ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+    assert head == f"{last[0]}:{last[1]}"
+    result = run(demo_db, "audit", "verify", "--anchor", head)
+    assert result.returncode == 0, result.stderr
+    assert f"it extends {head}" in result.stdout
+    assert "every row as recorded" in result.stdout
+
+
+def test_a_status_text_rewritten_in_the_database_is_named(demo_db: Path) -> None:
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        conn.execute("UPDATE status_update SET text = 'Nothing happened.' WHERE id = 1")
+    broken = run(demo_db, "audit", "verify")
+    assert broken.returncode == 1
+    assert "1 rows differ from their last audit event" in broken.stderr
+    assert "status_update:1 (altered)" in broken.stderr
+
+
+def test_an_emptied_chain_with_its_head_reset_fails_the_anchor(demo_db: Path) -> None:
+    head = head_of(demo_db)
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        conn.execute("DELETE FROM audit_event")
+        conn.execute("UPDATE audit_head SET seq = 0, hash = :h", {"h": "0" * 64})
+    broken = run(demo_db, "audit", "verify", "--anchor", head)
+    assert broken.returncode == 1
+    assert f"audit chain does not extend the anchor {head}" in broken.stderr
+
+
+def test_a_truncated_tail_with_the_head_moved_back_fails_the_anchor(demo_db: Path) -> None:
+    head = head_of(demo_db)
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        conn.execute("DELETE FROM audit_event WHERE seq > 10")
+        conn.execute(
+            "UPDATE audit_head SET seq = 10, hash = (SELECT hash FROM audit_event WHERE seq = 10)"
+        )
+    broken = run(demo_db, "audit", "verify", "--anchor", head)
+    assert broken.returncode == 1
+    assert "does not extend the anchor" in broken.stderr and "event 11" in broken.stderr
+
+
+def test_a_malformed_anchor_is_refused_in_one_line(demo_db: Path) -> None:
+    result = run(demo_db, "audit", "verify", "--anchor", "latest")
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "jointops: --anchor: an anchor is HASH:N, as `jointops audit head` prints it"
+    )
+
+
+def test_a_deleted_head_row_is_repaired_at_start_up(demo_db: Path) -> None:
+    head = head_of(demo_db)
+    with sqlite3.connect(demo_db / "j.db") as conn:
+        conn.execute("DELETE FROM audit_head")
+    result = run(demo_db, "console", stdin='agency add XX-NEW "New" --country FR --tz UTC\n')
+    assert result.returncode == 0, result.stderr
+    assert "Something went wrong" not in result.stdout
+    assert "Agency XX-NEW added." in result.stdout
+    assert f"audit head row was missing: rebuilt from the chain at {head}" in result.stderr
+    verified = run(demo_db, "audit", "verify", "--anchor", head)
+    assert verified.returncode == 0, verified.stderr
 
 
 def test_bad_setting_names_the_variable_and_hides_secrets(tmp_path: Path) -> None:

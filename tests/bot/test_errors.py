@@ -136,6 +136,11 @@ def test_every_invalid_message_fills_from_the_detail_given(key: tuple[str, str])
             Invalid("reason", "control_character", codepoint="U+0007"),
             "The reason contains a control character (U+0007).",
         ),
+        (
+            Invalid("text", "too_long_wide", max="3000", length="4200"),
+            "The text is too long: 4200 characters, at most 3000 (an emoji counts as two).",
+        ),
+        (Invalid("title", "invisible"), "The title has no visible character."),
     ],
 )
 def test_text_problems_name_the_field(error: Invalid, expected: str) -> None:
@@ -143,7 +148,13 @@ def test_text_problems_name_the_field(error: Invalid, expected: str) -> None:
 
 
 def test_every_text_problem_is_worded() -> None:
-    assert set(TEXT_PROBLEMS) == {"empty", "too_long", "control_character"}
+    assert set(TEXT_PROBLEMS) == {
+        "empty",
+        "too_long",
+        "too_long_wide",
+        "invisible",
+        "control_character",
+    }
 
 
 def test_unknown_invalid_names_the_field_only() -> None:

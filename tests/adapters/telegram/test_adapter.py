@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.telegram.adapter import TelegramAdapter
 from operations.audit.models import AuditEvent
 from operations.channel.models import Channel
 from operations.enums import TaskStatus
-from operations.models import Base
 from operations.task.models import Task
 from tests.adapters.telegram.conftest import TgUser, console_invites, invite_code
+from tests.bot.helpers import table_counts
 from tests.conftest import Person
 from tests.fakes.telegram import FakeTelegram
 
@@ -20,11 +20,7 @@ HQ_GROUP, FIELD_GROUP = -1001, -1002
 
 
 async def _counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
-    async with sessions() as s:
-        return {
-            t.name: int(await s.scalar(select(func.count()).select_from(t)) or 0)
-            for t in Base.metadata.sorted_tables
-        }
+    return await table_counts(sessions)
 
 
 async def test_menu_is_the_registry(telegram: TelegramAdapter, tg: FakeTelegram) -> None:

@@ -1,0 +1,77 @@
+"""Once a day, each admin gets the audit chain's head in private: an anchor kept outside the
+database, which `jointops audit verify --anchor HASH:N` checks the chain still extends."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.context import Reader
+from bot.reply import Reply, to_json
+from operations.audit import service as audit_service
+from operations.audit.chain import Anchor
+from operations.delivery import service as delivery_service
+from operations.delivery.service import Outgoing
+from operations.member import service as member_service
+from operations.reminder import service as reminder_service
+
+ANCHOR_AT = time(8, 0)  # each admin's local time
+WINDOW = timedelta(hours=6)  # missed by more than this (bot down): skipped that day
+
+
+async def send_anchors(
+    session: AsyncSession, *, now: datetime, default_timezone: str, default_language: str
+) -> int:
+    """Queue today's anchor for every admin whose local ANCHOR_AT has come (once a day each,
+    recorded like a reminder); returns how many admins it went to."""
+    anchor = await audit_service.head(session)
+    if anchor.seq == 0:
+        return 0
+    sent = 0
+    for member, agency, accounts in await member_service.admin_accounts(session):
+        zone = member.timezone or (agency.timezone if agency else None) or default_timezone
+        reader = Reader(
+            timezone=zone,
+            language=str(member.language or (agency.language if agency else default_language)),
+            now=now,
+        )
+        local = now.astimezone(reader.tz)
+        start = datetime.combine(local.date(), ANCHOR_AT, tzinfo=reader.tz)
+        chats = [a for a in accounts if a.platform != "console"]  # the console receives nothing
+        if not chats or not start <= local < start + WINDOW:
+            continue
+        key = f"anchor:{member.id}:{local.date().isoformat()}"
+        if not await reminder_service.record_fired(session, key=key, now=now):
+            continue
+        payload = to_json(_message(reader, anchor))
+        items = [
+            Outgoing(
+                dedupe_key=f"{key}@{a.platform}:{a.workspace}:{a.external_id}"[:200],
+                platform=a.platform,
+                workspace=a.workspace,
+                chat_id=a.external_id,
+                kind="anchor",
+                payload=payload,
+                agency_id=agency.id if agency else None,
+            )
+            for a in chats
+        ]
+        await delivery_service.enqueue(session, items=items, now=now)
+        sent += 1
+    return sent
+
+
+def _message(r: Reader, anchor: Anchor) -> Reply:
+    return Reply(
+        title=r._("Audit anchor of {date}", date=r.now.astimezone(r.tz).date().isoformat()),
+        lines=[
+            str(anchor),
+            r._(
+                "Keep this message: jointops audit verify --anchor {anchor} fails if "
+                "the audit trail has since been cut short or rewritten.",
+                anchor=str(anchor),
+            ),
+        ],
+        private=True,
+    )
