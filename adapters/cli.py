@@ -82,6 +82,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         ),
     )
     adapters: list[TelegramAdapter | SlackAdapter] = []
+    background: Background | None = None
     try:
         if settings.telegram_bot_token is not None:
             secret = settings.telegram_webhook_secret
@@ -118,14 +119,18 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         background.start()
         log.info("jointops running: %s", ", ".join(a.__class__.__name__ for a in adapters))
         await stop.wait()
-        await background.stop()
+        log.info("stopping: no new updates; finishing what is in flight")
     finally:
+        # stop accepting first (each adapter finishes the commands it is running), then the
+        # deliveries: the batch in flight gets a moment, the rest is handed back at once
         for adapter in reversed(adapters):
             try:
                 await adapter.stop()
             except Exception as error:
                 log.warning("adapter did not stop cleanly: %s", type(error).__name__)
         await http.stop()
+        if background is not None:
+            await background.stop()
         await runtime.close()
 
 

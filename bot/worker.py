@@ -136,20 +136,50 @@ class DeliveryWorker:
             renewer.cancel()
         return len(rows)
 
-    async def run(self, stop: asyncio.Event, *, idle: float = 1.0) -> None:
-        """Send until `stop` is set; sleeps `idle` seconds (or until woken) when nothing is due."""
-        while not stop.is_set():
-            try:
-                sent = await self.run_once()
-            except Exception:
-                log.exception("delivery batch failed; retrying shortly")
-                sent = 0
-            if sent == 0:
-                self.wake.clear()
-                waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
-                await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
-                for waiter in waiters:
-                    waiter.cancel()
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0, grace: float = 3.0) -> None:
+        """Send until `stop` is set; sleeps `idle` seconds (or until woken) when nothing is due.
+
+        On stop, the batch in flight gets `grace` seconds to finish its current sends; what it
+        has not sent is handed back at once (no lease to wait out) for another replica or the
+        next start.
+        """
+        try:
+            while not stop.is_set():
+                batch = asyncio.create_task(self.run_once())
+                stopping = asyncio.create_task(stop.wait())
+                await asyncio.wait({batch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                stopping.cancel()
+                if not batch.done():
+                    await asyncio.wait({batch}, timeout=grace)
+                    batch.cancel()
+                    await asyncio.gather(batch, return_exceptions=True)
+                    return
+                try:
+                    sent = batch.result()
+                except Exception:
+                    log.exception("delivery batch failed; retrying shortly")
+                    sent = 0
+                if sent == 0:
+                    await self._idle(stop, idle)
+        finally:
+            await self._release()
+
+    async def _idle(self, stop: asyncio.Event, idle: float) -> None:
+        self.wake.clear()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
+        await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def _release(self) -> None:
+        try:
+            async with self.sessions() as session, session.begin():
+                handed = await delivery_service.release(session, worker=self.name)
+        except Exception:
+            log.exception("could not hand back the deliveries in hand")
+            return
+        if handed:
+            log.info("stopping: %d deliveries handed back", handed)
 
     async def _renew_leases(self) -> None:
         while True:

@@ -133,6 +133,16 @@ async def renew(session: AsyncSession, *, worker: str, lease_until: datetime) ->
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def release(session: AsyncSession, *, worker: str) -> int:
+    """Hand back every row this worker holds and has not sent: any worker may take it now."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.claimed_by == worker, Delivery.state == SENDING)
+        .values(state=PENDING, lease_until=None, claimed_by=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def count_by_state(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(Delivery.state, func.count(Delivery.id)).group_by(Delivery.state)

@@ -71,6 +71,11 @@ async def claim(
     return await queries.mark_claimed(session, ids, lease_until=now + lease, worker=worker)
 
 
+async def release(session: AsyncSession, *, worker: str) -> int:
+    """A stopping worker hands back what it holds, so another takes it over at once."""
+    return await queries.release(session, worker=worker)
+
+
 async def still_claimed(session: AsyncSession, *, delivery_id: int, worker: str) -> bool:
     """Whether the row is still this worker's to send (not cancelled or taken over meanwhile)."""
     return await queries.claimed_by(session, delivery_id, worker)

@@ -224,3 +224,38 @@ async def test_run_asks_for_the_metrics_token_when_one_is_set(tmp_path: Path) ->
         finally:
             logs = await _stop(process)
     assert bearer not in logs
+
+
+async def test_sigterm_in_the_middle_of_a_fan_out_hands_the_rest_over_at_once(
+    tmp_path: Path,
+) -> None:
+    """A clean stop mid fan-out exits 0 and leaves no lease behind: with leases of 10 minutes,
+    the next start still finishes the fan-out straight away."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'j.db'}"
+    await _seed_hundred_chats(url)
+    token = "987654:TERM-TEST"
+    env = dict(TELEGRAM_BOT_TOKEN=token, JOINTOPS_DELIVERY_LEASE_SECONDS="600")
+    async with FakeTelegram(token=token, enforce_rate_limits=True) as tg:
+        env["TELEGRAM_API_BASE_URL"] = tg.base_url
+        first = await _start(tmp_path, **env)
+        await tg.wait_for_calls("setMyCommands", timeout=30)
+        tg.push_command(
+            1, 1, '/status OP-100 "Phase 2 started"', chat_type="private", first_name="Tina"
+        )
+        await tg.wait_for_messages(31, timeout=60)
+        log = await _stop(first)  # SIGTERM; exit status 0
+        assert "Traceback" not in log
+        at_stop = {m.chat_id for m in tg.sent_messages() if m.chat_id < 0}
+        assert 0 < len(at_stop) < 100
+        second = await _start(tmp_path, **env)
+        try:
+            for _ in range(600):
+                groups = {m.chat_id for m in tg.sent_messages() if m.chat_id < 0}
+                if len(groups) == 100:
+                    break
+                await asyncio.sleep(0.1)
+        finally:
+            await _stop(second)
+        tg.assert_no_violations()
+    groups = {m.chat_id for m in tg.sent_messages() if m.chat_id < 0}
+    assert groups == {-1000 - n for n in range(100)}  # taken over at once, none lost

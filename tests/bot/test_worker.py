@@ -313,3 +313,35 @@ async def test_a_message_cancelled_while_the_worker_holds_it_is_not_sent(
     async with sessions() as s:
         states = Counter(await s.scalars(select(Delivery.state)))
     assert states == Counter({"sent": AGENCIES - 1, "cancelled": 1})
+
+
+async def test_a_stopping_worker_hands_back_what_it_holds_at_once(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    """SIGTERM mid fan-out: the batch stops after its grace and no row waits out a lease."""
+    for n in range(3):  # three messages per group: Telegram paces a group at one per 3 s
+        await ok(operation, f'status OP-20 "Update {n}"')
+    worker = DeliveryWorker(sessions, senders, clock, lease=timedelta(minutes=10))
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop, grace=0.1))
+    await tg.wait_for_messages(1)
+    stop.set()
+    await asyncio.wait_for(running, timeout=60)  # a hang guard, not a speed target
+    async with sessions() as s:
+        states = Counter(await s.scalars(select(Delivery.state)))
+        leased = await s.scalar(
+            select(func.count()).where(
+                Delivery.state == "pending", Delivery.lease_until.is_not(None)
+            )
+        )
+    assert states["sending"] == 0 and leased == 0
+    assert states["pending"] > 0  # the paced group messages were handed back, not kept
+    successor = DeliveryWorker(sessions, senders, clock)
+    await drain(successor, clock, sessions)  # taken over at once: no lease to wait out
+    got = received(tg, slack)
+    assert all(got[chat_of(i)] >= 3 for i in range(2, AGENCIES + 1))
