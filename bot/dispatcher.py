@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notify, when
@@ -23,7 +26,7 @@ from bot.parser import Token, UsageError, tokenize
 from bot.registry import Command, Registry
 from bot.reply import Reply, Tone
 from bot.views import sent_line
-from operations import acting, events
+from operations import acting, db, events
 from operations.actor import Actor
 from operations.agency.models import Agency
 from operations.audit import access
@@ -35,6 +38,10 @@ from operations.member import service as member_service
 from operations.member.models import Member
 
 log = logging.getLogger(__name__)
+
+ATTEMPTS = 5  # runs of a command whose transaction the database refused as transient
+BACKOFF_S = 0.02  # the first retry waits up to this; each further one up to twice as long
+BACKOFF_MAX_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,7 @@ class Dispatcher:
         self.defaults = defaults or Defaults()
         self.after_commit: Callable[[], None] | None = None  # e.g. wake the delivery worker
         self.metrics = Metrics()
+        self.retries = 0  # transactions run again after a transient refusal (ATTEMPTS)
 
     async def dispatch(self, invocation: Invocation) -> Reply:
         """Answer one command; never raises, never shows an internal error's text."""
@@ -71,7 +79,7 @@ class Dispatcher:
 
     async def _answer(self, invocation: Invocation) -> Reply:
         try:
-            return await self._dispatch(invocation)
+            return await self._attempts(invocation)
         except Exception:
             ref = secrets.token_hex(3)
             log.exception("command failed (ref %s) on %s", ref, invocation.platform)
@@ -98,6 +106,30 @@ class Dispatcher:
             return await inbound_service.first_delivery(
                 session, platform=platform, key=key, now=self.clock.now()
             )
+
+    async def _attempts(self, invocation: Invocation) -> Reply:
+        """Run the command; when the database refuses its transaction for a deadlock or a
+        serialization failure (operations.db.transient), run the whole of it again in a new
+        session (so nothing of the failed attempt, its events neither, is carried over),
+        after a jittered backoff, up to ATTEMPTS times."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return await self._dispatch(invocation)
+            except DBAPIError as error:
+                if attempt == ATTEMPTS or not db.transient(error):
+                    raise
+                self.retries += 1
+                delay = random.uniform(0, min(BACKOFF_MAX_S, BACKOFF_S * 2 ** (attempt - 1)))
+                log.info(
+                    "command on %s: transaction refused (%s), attempt %d of %d again in %.0f ms",
+                    invocation.platform,
+                    getattr(error.orig, "sqlstate", None) or type(error.orig).__name__,
+                    attempt + 1,
+                    ATTEMPTS,
+                    delay * 1000,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     async def _dispatch(self, invocation: Invocation) -> Reply:
         tr = Translator(self.defaults.language)

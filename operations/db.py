@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import DateTime, Enum, MetaData, Table
 from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.sql.selectable import GenerativeSelect
 from sqlalchemy.types import TypeDecorator
 
 from operations import sqlite
@@ -72,6 +73,49 @@ async def unique(session: AsyncSession, kind: str, key: str) -> AsyncIterator[No
             await session.flush()
     except IntegrityError:
         raise Conflict(kind, key) from None
+
+
+# Row locks: one order for every command, so that no two transactions wait on each other.
+#
+#   1. the operation row   operation.queries.visible_by_code(lock=True): task add (numbering),
+#                          op join/start/.../remove, reminder changes
+#   2. rows under it       a task (task.queries.by_number(lock=True)), invites, link codes,
+#                          members, deliveries (the worker's claims)
+#   3. the audit head      audit.queries.lock_head, through audit.service.record: always last.
+#                          A service audits after its change, and after the head is taken a
+#                          command only inserts (its events, deliveries), never locks a row.
+#
+# A command never locks a row of a level above one it already holds. Every lock is
+# `change_lock` (FOR NO KEY UPDATE on PostgreSQL): the locked rows' keys never change, and
+# the inserts of other commands that refer to them (a task's operation_id, a delivery's)
+# take FOR KEY SHARE on them, which FOR UPDATE would block and FOR NO KEY UPDATE does not.
+# What is left (a serialization failure, a deadlock with a path outside this order) is
+# `transient`: the dispatcher runs the whole command again in a new transaction.
+# SQLite has no row locks: each transaction takes the write lock when it begins
+# (operations.sqlite), and SQLAlchemy compiles no FOR clause for it.
+
+_S = TypeVar("_S", bound=GenerativeSelect)
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
+def change_lock(stmt: _S, *of: Any) -> _S:
+    """The statement, locking the rows it reads (of `of`'s tables) until the transaction ends
+    against other changes, not against inserts that refer to them (FOR NO KEY UPDATE)."""
+    return stmt.with_for_update(key_share=True, of=list(of) or None)
+
+
+def transient(error: BaseException) -> bool:
+    """Whether the database refused a transaction only because of concurrent ones (a deadlock
+    or a serialization failure): the same transaction run again may succeed."""
+    if not isinstance(error, DBAPIError):
+        return False
+    cause: BaseException | None = error.orig
+    while cause is not None:
+        code = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+        if code in TRANSIENT_SQLSTATES:
+            return True
+        cause = cause.__cause__
+    return False
 
 
 registry.register(f"sqlite.{sqlite.DRIVER}", "operations.sqlite", "InlineSQLiteDialect")

@@ -12,7 +12,7 @@ from sqlalchemy import Insert, Row, Select, Update, bindparam, insert, select, u
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.audit.models import AuditEvent, AuditHead
-from operations.db import Base, table
+from operations.db import Base, change_lock, table
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,8 @@ EVENTS = table(AuditEvent)
 
 
 async def lock_head(session: AsyncSession) -> tuple[int, str]:
-    """The chain head's (seq, hash), locked until the transaction ends (created on first use;
+    """The chain head's (seq, hash), locked until the transaction ends: the last lock a
+    command takes (see the lock order in operations.db) (created on first use;
     rebuilt from the chain's last event if its row was deleted).
 
     The chain is written with plain SQL statements, built once: every change of every command
@@ -64,7 +65,7 @@ async def append(session: AsyncSession, event: dict[str, Any]) -> None:
 
 @cache
 def _locked_head() -> Select[int, str]:
-    return select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1).with_for_update()
+    return change_lock(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1))
 
 
 @cache

@@ -41,7 +41,8 @@ async def record(
     gone: Iterable[object] = (),
     who: str | None = None,
 ) -> int:
-    """Append one event to the chain (locks the chain head until the transaction ends);
+    """Append one event to the chain (locks the chain head until the transaction ends: the
+    last lock of a command, see operations.db; call it after the change it records);
     returns its sequence number. What the session holds is written first: the event follows
     the change it records, and carries the digest of `rows` as they are after it (`gone`: the
     rows it deleted). `who` names an actor who is not a member (an unknown chat account)."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from operations.agency.models import Agency
+from operations.db import change_lock
 from operations.enums import Role
 from operations.member.models import Identity, Invite, LinkCode, Member
 
@@ -56,14 +57,12 @@ async def identities_of(session: AsyncSession, member_id: int) -> list[Identity]
 
 
 async def invite_by_hash(session: AsyncSession, code_hash: str) -> Invite | None:
-    return await session.scalar(
-        select(Invite).where(Invite.code_hash == code_hash).with_for_update()
-    )
+    return await session.scalar(change_lock(select(Invite).where(Invite.code_hash == code_hash)))
 
 
 async def link_code_by_hash(session: AsyncSession, code_hash: str) -> LinkCode | None:
     return await session.scalar(
-        select(LinkCode).where(LinkCode.code_hash == code_hash).with_for_update()
+        change_lock(select(LinkCode).where(LinkCode.code_hash == code_hash))
     )
 
 
@@ -73,10 +72,12 @@ async def member_with_agency(
     """A member still in (not removed), with their agency; locked until the transaction ends."""
     row = (
         await session.execute(
-            select(Member, Agency)
-            .outerjoin(Agency, Agency.id == Member.agency_id)
-            .where(Member.id == member_id, Member.removed_at.is_(None))
-            .with_for_update(of=Member)
+            change_lock(
+                select(Member, Agency)
+                .outerjoin(Agency, Agency.id == Member.agency_id)
+                .where(Member.id == member_id, Member.removed_at.is_(None)),
+                Member,
+            )
         )
     ).first()
     return None if row is None else (row[0], row[1])
@@ -110,10 +111,11 @@ async def identities_of_members(session: AsyncSession, member_ids: Sequence[int]
 async def admin_ids(session: AsyncSession) -> list[int]:
     """The admins still in, locked: two admins removing each other wait for one another."""
     rows = await session.scalars(
-        select(Member.id)
-        .where(Member.role == Role.ADMIN, Member.removed_at.is_(None))
-        .order_by(Member.id)
-        .with_for_update()
+        change_lock(
+            select(Member.id)
+            .where(Member.role == Role.ADMIN, Member.removed_at.is_(None))
+            .order_by(Member.id)
+        )
     )
     return list(rows)
 
@@ -131,10 +133,11 @@ async def pending_invites_by(
 ) -> list[Invite]:
     """The pending invites a member issued, locked until the transaction ends."""
     rows = await session.scalars(
-        select(Invite)
-        .where(Invite.created_by_id == member_id, _pending(now))
-        .order_by(Invite.id)
-        .with_for_update()
+        change_lock(
+            select(Invite)
+            .where(Invite.created_by_id == member_id, _pending(now))
+            .order_by(Invite.id)
+        )
     )
     return list(rows)
 
@@ -160,7 +163,7 @@ async def pending_invites(
 
 
 async def invite_by_id(session: AsyncSession, invite_id: int) -> Invite | None:
-    return await session.scalar(select(Invite).where(Invite.id == invite_id).with_for_update())
+    return await session.scalar(change_lock(select(Invite).where(Invite.id == invite_id)))
 
 
 async def admin_accounts(session: AsyncSession) -> list[tuple[Member, Agency | None, Identity]]:

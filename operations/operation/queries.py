@@ -8,7 +8,7 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from operations import access
+from operations import access, db
 from operations.actor import Actor
 from operations.agency.models import Agency
 from operations.enums import OPEN_TASK_STATUSES, OperationStatus, ParticipationRole
@@ -40,7 +40,7 @@ def _visible_by_code(everything: bool, lock: bool) -> Select[Operation]:
     if not everything:
         stmt = stmt.where(access.participates(bindparam("agency_id")))
     if lock:
-        stmt = stmt.with_for_update(of=Operation)
+        stmt = db.change_lock(stmt, Operation)
     return stmt
 
 
