@@ -27,15 +27,17 @@ from bot.clock import Clock, SystemClock
 from bot.commands import REGISTRY
 from bot.context import Invocation
 from bot.dispatcher import Defaults, Dispatcher
+from bot.reminders import DEFAULT_OFFSETS
 from bot.reply import Reply, Tone
 from bot.runtime import LOCAL_ADMIN, LOCAL_ADMIN_NAME
 from operations import db, migrate
 from operations.agency.models import Agency
 from operations.audit.models import AuditEvent
 from operations.channel.models import Channel
-from operations.enums import TLP, ParticipationRole, Priority, TaskStatus
+from operations.enums import OPEN_TASK_STATUSES, TLP, ParticipationRole, Priority, TaskStatus
 from operations.member import service as member_service
 from operations.operation.models import Operation, Participation
+from operations.reminder.models import TaskReminderSchedule
 from operations.task.models import Task
 
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -578,6 +580,26 @@ async def bulk_tasks(
                 for n in range(start, min(count, start + chunk))
             ]
             await session.execute(insert(Task), rows)
+        # each task's next reminder instant, as the sweeps of a running bot left it: the
+        # first "before" stage of the default offsets, or now for a task already in reach
+        # (what the flush hook of operations.reminder.schedule and the sweep maintain)
+        horizon = max(DEFAULT_OFFSETS)
+        added = await session.execute(
+            select(Task.id, Task.due_at, Task.status).where(
+                Task.operation_id == seeded.operation_id, Task.number >= first
+            )
+        )
+        schedule = [
+            {
+                "task_id": task_id,
+                "next_at": None
+                if due_at is None or task_status not in OPEN_TASK_STATUSES
+                else max(now, due_at - horizon),
+            }
+            for task_id, due_at, task_status in added
+        ]
+        for start in range(0, len(schedule), chunk):
+            await session.execute(insert(TaskReminderSchedule), schedule[start : start + chunk])
         await session.execute(
             update(Operation)
             .where(Operation.id == seeded.operation_id)

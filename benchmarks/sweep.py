@@ -4,7 +4,11 @@ which the same number are due now, for a small and a large N (10,000 and 1,000,0
 reminders' 24 h horizon, so both sweeps have exactly the same work to do.
 
 Every agency has a linked chat, so each reminder also writes its delivery. Before each timing
-the reminder log and the outbox are emptied, so every timed sweep fires the same reminders.
+the reminder log and the outbox are emptied and the due tasks re-armed (their next reminder
+instant set back to now), so every timed sweep fires the same reminders.
+
+`starvation`: 6,000 open tasks overdue and already reminded today, then 124 tasks fall due;
+`sweep_starved` counts those the first sweep leaves unreminded.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from benchmarks.common import (
     Result,
@@ -36,8 +40,9 @@ from bot.clock import FakeClock
 from bot.reminders import CHUNK, CHUNK_PAUSE, DEFAULT_OFFSETS, ReminderSweeper
 from operations.delivery.models import Delivery
 from operations.enums import TaskStatus
-from operations.reminder.models import ReminderLog
+from operations.reminder.models import ReminderLog, TaskReminderSchedule
 from operations.reminder.service import SWEEP_LIMIT
+from operations.task.models import Task
 
 NOW = utc(2026, 11, 26, 10, 0)
 AGENCIES = 158
@@ -49,6 +54,13 @@ async def sweep_once(stack: Stack, sweeper: ReminderSweeper) -> tuple[float, int
     async with stack.sessions() as session, session.begin():
         await session.execute(delete(ReminderLog))
         await session.execute(delete(Delivery))
+        # and re-arm the tasks due now (a sweep moved them to their next stage)
+        due_now = select(Task.id).where(Task.due_at <= NOW)
+        await session.execute(
+            update(TaskReminderSchedule)
+            .where(TaskReminderSchedule.task_id.in_(due_now))
+            .values(next_at=NOW)
+        )
     started = time.perf_counter()
     fired = await sweeper.sweep()
     return time.perf_counter() - started, fired
@@ -165,6 +177,64 @@ async def backlog(sizes: Sizes, tmp: Path) -> tuple[int, float, float, float, fl
     return fired, sweep_s, during, idle, max(stalls, default=0.0)
 
 
+STARVE_BACKLOG = 6_000  # open tasks overdue and already reminded today
+STARVE_DUE = 124  # tasks reaching their due time just before the sweep
+
+
+async def starvation(tmp: Path) -> tuple[int, float, float]:
+    """A backlog of overdue tasks already reminded today, then a few tasks fall due: how many
+    of those the first sweep leaves unreminded (`sweep_starved`), how long it takes, and how
+    long a sweep takes when nothing is due. Returns (starved, sweep s, idle sweep s)."""
+    clock = FakeClock(NOW)
+    async with open_stack(sqlite_url(tmp / "starve.db"), clock=clock) as stack:
+        seeded = await seed_operation(stack, "SWEEP-3", AGENCIES)
+        await link_channels(
+            stack,
+            [
+                (a, "telegram", "telegram", str(-2_000_000 - i))
+                for i, a in enumerate(seeded.agency_ids)
+            ],
+        )
+        await bulk_tasks(
+            stack,
+            seeded,
+            STARVE_BACKLOG,
+            due=lambda n: NOW - timedelta(days=2, minutes=n % 600),
+            status=lambda n: TaskStatus.OPEN,
+        )
+        async with stack.sessions() as session, session.begin():
+            rows = await session.execute(
+                select(Task.id, Task.due_at).where(Task.operation_id == seeded.operation_id)
+            )
+            keys = [
+                {"key": f"task:{i}:{due.isoformat()}:overdue:2", "fired_at": NOW} for i, due in rows
+            ]
+            await session.execute(insert(ReminderLog), keys)  # reminded today
+        sweeper = ReminderSweeper(stack.sessions, clock, offsets=DEFAULT_OFFSETS)
+        await sweeper.sweep()  # the sweeps of the morning
+        await sweeper.sweep()
+        clock.set(NOW + timedelta(hours=1))
+        await bulk_tasks(
+            stack,
+            seeded,
+            STARVE_DUE,
+            due=lambda n: NOW + timedelta(hours=1, minutes=-1 - n % 30),
+            status=lambda n: TaskStatus.OPEN,
+        )
+        started = time.perf_counter()
+        await sweeper.sweep()
+        sweep_s = time.perf_counter() - started
+        async with stack.sessions() as session:
+            fired = await session.scalar(
+                select(func.count()).select_from(ReminderLog).where(ReminderLog.key.like("%:due"))
+            )
+        clock.set(NOW + timedelta(hours=1, minutes=1))
+        started = time.perf_counter()
+        await sweeper.sweep()
+        idle_s = time.perf_counter() - started
+    return STARVE_DUE - int(fired or 0), sweep_s, idle_s
+
+
 async def run(sizes: Sizes) -> Result:
     result = Result("sweep")
     small, large = sizes.sweep_tasks
@@ -173,6 +243,7 @@ async def run(sizes: Sizes) -> Result:
         for path in tmp.glob("sweep-*"):
             path.unlink()
         backlog_n, backlog_s, during, idle, stall = await backlog(sizes, tmp)
+        starved, starve_s, starve_idle_s = await starvation(tmp)
     small_s, large_s, fired = median(small_times), median(large_times), sizes.sweep_due
     ratio = large_s / small_s
     result.figures.update(
@@ -244,5 +315,24 @@ async def run(sizes: Sizes) -> Result:
         f"commands arriving meanwhile the slowest was answered {during * 1000:.0f} ms after it "
         f"arrived, and the event loop never stood "
         f"still for more than {stall * 1000:.0f} ms."
+    )
+    result.figures.update(
+        sweep_starved=starved,
+        sweep_starve_backlog=STARVE_BACKLOG,
+        sweep_starve_due=STARVE_DUE,
+        sweep_starve_ms=round(starve_s * 1000, 1),
+        sweep_starve_idle_ms=round(starve_idle_s * 1000, 1),
+    )
+    result.rows.append(
+        Row(
+            "Reminder sweep (SQLite)",
+            f"{STARVE_DUE} due now behind {STARVE_BACKLOG:,} overdue tasks reminded today: "
+            "not reminded by the first sweep",
+            str(starved),
+            f"{starve_s * 1000:.0f} ms sweep, {starve_idle_s * 1000:.0f} ms with nothing due",
+            None,
+            "0",
+            starved == 0,
+        )
     )
     return result

@@ -65,7 +65,8 @@ class ReminderSweeper:
         """Fire every reminder that is due and has not fired; returns how many fired.
 
         Work is committed in small chunks: a backlog (after downtime) never holds the database
-        long enough to make commands wait.
+        long enough to make commands wait. Task reminders come newest stage first, and only
+        tasks whose next reminder instant has come are read (operations.reminder.schedule).
         """
         now = self.clock.now()
         fired = 0
@@ -76,10 +77,12 @@ class ReminderSweeper:
             if start:
                 await asyncio.sleep(CHUNK_PAUSE)  # let waiting commands take the database
             async with self.sessions() as session, session.begin():
-                for item in due[start : start + CHUNK]:
+                chunk = due[start : start + CHUNK]
+                for item in chunk:
                     if await reminder_service.record_fired(session, key=item.key, now=now):
                         await self._task_reminder(session, item, now)
                         fired += 1
+                await reminder_service.advance(session, chunk)
         async with self.sessions() as session, session.begin():
             for cadence in await reminder_service.due_cadence_reminders(session, now=now):
                 if await reminder_service.record_fired(session, key=cadence.key, now=now):

@@ -33,3 +33,21 @@ class Reminder(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class TaskReminderSchedule(Base):
+    """Per task, the next instant its reminders need the sweep (operations.reminder.schedule).
+
+    NULL when nothing is pending (closed, no due time, operation not reminding). The sweep
+    reads only rows whose instant has come, through ix_task_reminder_schedule_next_at, so a
+    backlog of overdue tasks already reminded today is not read again until tomorrow's stage.
+    """
+
+    __tablename__ = "task_reminder_schedule"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), primary_key=True)
+    next_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+
+
+# the flush hook that keeps TaskReminderSchedule current, registered with the models
+from operations.reminder import schedule as _schedule  # noqa: E402, F401

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,15 +14,16 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.dml import ReturningInsert
 
 from operations.db import table
-from operations.enums import OPEN_TASK_STATUSES, OperationStatus
+from operations.enums import OperationStatus
 from operations.member.models import Member
 from operations.operation.models import Operation
-from operations.reminder.models import Reminder, ReminderLog
+from operations.reminder.models import Reminder, ReminderLog, TaskReminderSchedule
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
 
 REMINDING = (OperationStatus.PLANNED, OperationStatus.ACTIVE)
 LOG = table(ReminderLog)
+SCHEDULE = table(TaskReminderSchedule)
 
 
 async def log_once(session: AsyncSession, *, key: str, now: datetime) -> bool:
@@ -39,22 +40,50 @@ def _log_once(dialect: str) -> ReturningInsert[int]:
     return build(LOG).on_conflict_do_nothing(index_elements=[LOG.c.key]).returning(LOG.c.id)
 
 
-async def tasks_due_before(session: AsyncSession, horizon: datetime, *, limit: int) -> list[Task]:
-    """Open tasks of live operations due before `horizon` (uses the (status, due_at) index)."""
-    stmt = (
-        select(Task)
+def scheduled_due_statement(now: datetime, *, limit: int) -> Select[Task, datetime | None]:
+    """Tasks whose next reminder instant has come, the newest first, with that instant.
+
+    Walks ix_task_reminder_schedule_next_at back from `now`: tasks already reminded for their
+    current stage have a later instant and are not read, however many there are.
+    """
+    return (
+        select(Task, TaskReminderSchedule.next_at)
+        .join(TaskReminderSchedule, TaskReminderSchedule.task_id == Task.id)
         .join(Operation, Operation.id == Task.operation_id)
         .options(contains_eager(Task.operation), joinedload(Task.assignee_agency))
-        .where(
-            Task.status.in_(OPEN_TASK_STATUSES),
-            Task.due_at.is_not(None),
-            Task.due_at <= horizon,
-            Operation.status.in_(REMINDING),
-        )
-        .order_by(Task.due_at)
+        .where(TaskReminderSchedule.next_at <= now)
+        .order_by(TaskReminderSchedule.next_at.desc())
         .limit(limit)
     )
-    return list((await session.scalars(stmt)).unique())
+
+
+async def scheduled_due(
+    session: AsyncSession, now: datetime, *, limit: int
+) -> list[tuple[Task, datetime]]:
+    rows = await session.execute(scheduled_due_statement(now, limit=limit))
+    return [(task, at) for task, at in rows.unique() if at is not None]
+
+
+async def reschedule(
+    session: AsyncSession, moves: Sequence[tuple[int, datetime, datetime | None]]
+) -> None:
+    """Move each task's instant from the one the sweep read to its next one; a task changed
+    meanwhile (its instant is no longer the one read) keeps the instant its change set."""
+    if not moves:
+        return
+    stmt = (
+        update(SCHEDULE)
+        .where(
+            and_(
+                SCHEDULE.c.task_id == bindparam("b_task"),
+                SCHEDULE.c.next_at == bindparam("b_seen"),
+            )
+        )
+        .values(next_at=bindparam("b_next"))
+    )
+    await session.execute(
+        stmt, [{"b_task": t, "b_seen": seen, "b_next": nxt} for t, seen, nxt in moves]
+    )
 
 
 async def logged(session: AsyncSession, keys: Sequence[str]) -> set[str]:

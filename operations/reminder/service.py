@@ -12,6 +12,7 @@ from operations import validation
 from operations.acting import Action
 from operations.actor import Actor
 from operations.audit import service as audit
+from operations.enums import OPEN_TASK_STATUSES
 from operations.errors import Invalid
 from operations.member.models import Member
 from operations.operation import service as operation_service
@@ -36,6 +37,8 @@ class TaskReminder:
     note: str | None = None
     before: timedelta | None = None
     overdue_days: int = 0
+    seen: datetime | None = None  # the schedule's instant that brought it (None: custom)
+    next_at: datetime | None = None  # the task's next instant once this has fired
 
 
 def _stage(
@@ -51,25 +54,55 @@ def _stage(
     return ("due", None, 0) if days == 0 else (f"overdue:{days}", None, days)
 
 
+def next_instant(due: datetime, now: datetime, offsets: Sequence[timedelta]) -> datetime:
+    """The first instant after `now` at which a task due at `due` reaches a new stage."""
+    if due > now:
+        return min([due - o for o in offsets if due - o > now] + [due])
+    return due + (int((now - due) // DAY) + 1) * DAY
+
+
 async def due_task_reminders(
     session: AsyncSession, *, now: datetime, offsets: Sequence[timedelta]
 ) -> list[TaskReminder]:
-    """Reminders of open tasks whose stage (before, at, daily overdue) was reached and not sent.
+    """Reminders of open tasks whose stage (before, at, daily overdue) was reached and not sent,
+    those whose stage was reached latest first.
 
-    The key names the due time too, so changing a task's due time re-arms its reminders.
+    Only tasks whose next instant (task_reminder_schedule) has come are read. Those with
+    nothing to send (a stage already sent, a closed task, an operation that does not remind)
+    are moved to their next instant here; the others move when their reminder is recorded
+    (advance). The key names the due time too, so changing a task's due time re-arms its
+    reminders.
     """
-    horizon = now + max(offsets, default=timedelta(0))
     candidates: list[TaskReminder] = []
-    for task in await queries.tasks_due_before(session, horizon, limit=SWEEP_LIMIT):
-        assert task.due_at is not None
+    moves: list[tuple[int, datetime, datetime | None]] = []
+    for task, seen in await queries.scheduled_due(session, now, limit=SWEEP_LIMIT):
+        live = task.operation.status in queries.REMINDING
+        if task.due_at is None or task.status not in OPEN_TASK_STATUSES or not live:
+            moves.append((task.id, seen, None))  # an operation resumed schedules them again
+            continue
+        after = next_instant(task.due_at, now, offsets)
         stage = _stage(task.due_at, now, offsets)
         if stage is None:
+            moves.append((task.id, seen, after))
             continue
         kind, before, days = stage
         key = f"task:{task.id}:{task.due_at.isoformat()}:{kind}"
-        candidates.append(TaskReminder(key, kind, task, before=before, overdue_days=days))
+        candidates.append(
+            TaskReminder(
+                key, kind, task, before=before, overdue_days=days, seen=seen, next_at=after
+            )
+        )
     done = await queries.logged(session, [c.key for c in candidates])
+    moves += [(c.task.id, c.seen, c.next_at) for c in candidates if c.key in done and c.seen]
+    await queries.reschedule(session, moves)
     return [c for c in candidates if c.key not in done]
+
+
+async def advance(session: AsyncSession, items: Sequence[TaskReminder]) -> None:
+    """Move the tasks of reminders just recorded to their next instant."""
+    await queries.reschedule(
+        session, [(i.task.id, i.seen, i.next_at) for i in items if i.seen is not None]
+    )
 
 
 async def due_custom_reminders(session: AsyncSession, *, now: datetime) -> list[TaskReminder]:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import contains_eager, joinedload
 
-from operations.db import UTCDateTime
+from operations.db import UTCDateTime, change_lock
 from operations.enums import OPEN_TASK_STATUSES, TaskStatus
 from operations.operation.models import Operation
 from operations.task.models import Task
@@ -41,7 +41,7 @@ async def by_number(
 ) -> Task | None:
     stmt = _with_refs().where(Task.operation_id == operation_id, Task.number == number)
     if lock:
-        stmt = stmt.with_for_update(of=Task)
+        stmt = change_lock(stmt, Task)
     return await session.scalar(stmt)
 
 
@@ -68,7 +68,13 @@ async def list_for_operation(
         stmt = stmt.where(
             or_(Task.assignee_agency_id == my_agency, Task.assignee_member_id == my_member)
         )
-    rows = await session.scalars(stmt.order_by(Task.number).limit(limit))
+    # `number + 0`, not `number`: walking uq_task_operation_id_number in order would read the
+    # whole operation to find its few overdue tasks (PostgreSQL's generic plan of a prepared
+    # statement guesses a third of the tasks are overdue and chose that: 216 ms at 1M tasks);
+    # with the order on an expression the overdue ones come from the (status, due_at) indexes
+    # and only they are sorted
+    order = Task.number + 0 if overdue_at is not None else Task.number
+    rows = await session.scalars(stmt.order_by(order).limit(limit))
     return list(rows.unique())
 
 
