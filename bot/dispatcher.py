@@ -44,6 +44,12 @@ BACKOFF_S = 0.02  # the first retry waits up to this; each further one up to twi
 BACKOFF_MAX_S = 0.5
 
 
+def personal(command: Command, *, mine: bool) -> bool:
+    """Whether a command is answered to the asker alone: declared private (codes, personal
+    details) or a personal list (`--mine`)."""
+    return command.private or mine
+
+
 @dataclass(frozen=True, slots=True)
 class Defaults:
     """Timezone and language for readers who have neither of their own."""
@@ -98,7 +104,7 @@ class Dispatcher:
             command, rest = self.registry.resolve(tokenize(text))
         except UsageError:
             return False
-        return command.private or any(t.is_flag and t.text.lower() == "--mine" for t in rest)
+        return personal(command, mine=any(t.is_flag and t.text.lower() == "--mine" for t in rest))
 
     async def accept_once(self, platform: str, key: str) -> bool:
         """Whether this platform event is new (False for a redelivery already accepted)."""
@@ -240,7 +246,7 @@ class Dispatcher:
         """Who will read the reply: the person when it is private, else the chat's agency."""
         if actor is None:
             return NOBODY
-        if invocation.private_chat or command.private or args.get("mine"):
+        if invocation.private_chat or personal(command, mine=bool(args.get("mine"))):
             return person(actor)
         linked = await channel_service.chat_agency(
             session,

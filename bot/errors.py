@@ -30,14 +30,6 @@ KIND_NAMES = {
     "member": N_("member"),
 }
 
-ROLE_NAMES = {
-    "admin": N_("admin"),
-    "coordinator": N_("coordinator"),
-    "supervisor": N_("supervisor"),
-    "liaison": N_("liaison"),
-    "observer": N_("observer"),
-}
-
 CONFLICTS = {
     ("agency", "exists"): N_("Agency {key} already exists."),
     ("operation", "exists"): N_("The operation code {key} is already taken."),

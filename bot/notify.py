@@ -78,10 +78,10 @@ async def publish(
     for event in events:
         verdicts = await event_audience(session, event)
         full = [a for a, v in verdicts.items() if v == Verdict.FULL]
-        notified = [a for a, v in verdicts.items() if v == Verdict.NOTICE]
+        chats = await agencies(session, *(a for a, v in verdicts.items() if v != Verdict.WITHHELD))
         reached = await send(
             session,
-            destinations=await agencies(session, *full),
+            destinations=[d for d in chats if verdicts[d.agency_id] == Verdict.FULL],
             build=lambda r, e=event: RENDER[e.kind](r, e),  # type: ignore[misc]
             kind=str(event.kind),
             key=event.key,
@@ -91,7 +91,7 @@ async def publish(
         )
         noticed = await send(
             session,
-            destinations=await agencies(session, *notified),
+            destinations=[d for d in chats if verdicts[d.agency_id] == Verdict.NOTICE],
             build=lambda r, e=event: notice(r, e),  # type: ignore[misc]
             kind="notice",
             key=f"{event.key}:notice",

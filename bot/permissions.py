@@ -22,6 +22,14 @@ from operations.enums import TLP, Role
 from operations.events import HEARS, EventKind, Party, chat_gets
 from operations.knowing import Carrier, Reader, Verdict, may_read
 
+# the role words, marked for extraction: replies translate a role with `_(role)`
+ROLE_NAMES = {
+    Role.ADMIN: N_("admin"),
+    Role.COORDINATOR: N_("coordinator"),
+    Role.SUPERVISOR: N_("supervisor"),
+    Role.LIAISON: N_("liaison"),
+    Role.OBSERVER: N_("observer"),
+}
 ROLE_PLURALS = {
     Role.ADMIN: N_("admins"),
     Role.COORDINATOR: N_("coordinators"),

@@ -134,7 +134,6 @@ def _refusal(
 ) -> NotPermitted:
     return NotPermitted(
         command,
-        roles=tuple(dict.fromkeys(g.role for g in ACTING[action])),
         reason="policy",
         grants=ACTING[action],
         operation=operation,

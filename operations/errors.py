@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +32,6 @@ class NotPermitted(DomainError):
         self,
         action: str,
         *,
-        roles: Iterable[str] = (),
         reason: str = "policy",
         grants: tuple[Any, ...] = (),
         operation: str | None = None,
@@ -42,12 +40,16 @@ class NotPermitted(DomainError):
     ) -> None:
         super().__init__(action, reason)
         self.action = action
-        self.roles = tuple(roles)
         self.reason = reason
         self.grants = grants  # the acting table's grants for the action (operations.acting)
         self.operation = operation
         self.lead = lead
         self.detail = detail
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        """The roles some grant for the action is given to, in the table's order."""
+        return tuple(dict.fromkeys(grant.role for grant in self.grants))
 
 
 class InvalidTransition(DomainError):

@@ -62,7 +62,7 @@ async def link_channel(
         raise Conflict("channel", agency.code, reason="already_linked")
     elif actor.role != Role.ADMIN:
         # a chat that serves another agency moves only by an admin's hand
-        raise NotPermitted("link", roles=(Role.ADMIN,), reason="linked_elsewhere")
+        raise NotPermitted("link", reason="linked_elsewhere", grants=(acting.ADMINS,))
     else:
         previous, channel.agency_id = channel.agency_id, agency.id
     await session.flush()
