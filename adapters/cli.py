@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from adapters.console.adapter import ConsoleAdapter
 from adapters.http import HttpServer
@@ -83,6 +84,11 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     )
     adapters: list[TelegramAdapter | SlackAdapter] = []
     background: Background | None = None
+    # how long work a process claimed (deliveries, inbound commands) waits for it, once it
+    # went silent, before another process takes it over; each adapter's start takes over the
+    # commands an earlier process left unanswered ("recovered N commands" in the log), and
+    # its stop hands back what it still holds
+    lease = timedelta(seconds=settings.delivery_lease_seconds)
     try:
         if settings.telegram_bot_token is not None:
             secret = settings.telegram_webhook_secret
@@ -94,6 +100,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                     webhook_url=settings.telegram_webhook_url,
                     webhook_secret=secret.get_secret_value() if secret else None,
                     http=http,
+                    lease=lease,
                 )
             )
         if settings.slack_bot_token is not None:
@@ -107,6 +114,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                     app_token=app_token.get_secret_value() if app_token else None,
                     signing_secret=signing.get_secret_value() if signing else None,
                     http=http,
+                    lease=lease,
                 )
             )
         await http.start()
@@ -121,8 +129,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await stop.wait()
         log.info("stopping: no new updates; finishing what is in flight")
     finally:
-        # stop accepting first (each adapter finishes the commands it is running), then the
-        # deliveries: the batch in flight gets a moment, the rest is handed back at once
+        # stop accepting first (each adapter gives the commands it is running a moment, then
+        # hands back the unanswered ones at once), then the deliveries: the batch in flight
+        # gets a moment, the rest is handed back at once
         for adapter in reversed(adapters):
             try:
                 await adapter.stop()

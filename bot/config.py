@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,9 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = Field(
         None, validation_alias="JOINTOPS_METRICS_TOKEN"
     )  # unset: /metrics answers only to loopback clients
+    redis_url: SecretStr | None = Field(
+        None, validation_alias="JOINTOPS_REDIS_URL"
+    )  # unset: replicas share the rate limits through the database; may carry a password
 
     @field_validator("database_url")
     @classmethod
@@ -133,6 +137,13 @@ class Settings(BaseSettings):
             raise ValueError("16-256 printable ASCII characters without spaces")
         return value
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_redis_url(value.get_secret_value())
+        return value
+
     @model_validator(mode="after")
     def _slack_mode(self) -> Settings:
         if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
@@ -149,6 +160,28 @@ class Settings(BaseSettings):
     @property
     def slack_enabled(self) -> bool:
         return self.slack_bot_token is not None
+
+
+def check_redis_url(url: str) -> None:
+    """ValueError saying what is wrong with a Redis URL, without repeating any of it."""
+    usage = "a URL such as redis://[:password@]host[:port][/db], rediss://... or unix:///path"
+    try:
+        parts = urlsplit(url)
+        if parts.port == 0:  # parts.port: ValueError when not a number up to 65535
+            raise ValueError(usage)
+    except ValueError:
+        raise ValueError(usage) from None
+    if parts.scheme == "unix":
+        if not parts.path:
+            raise ValueError(f"the socket path is missing; {usage}")
+        return
+    if parts.scheme not in ("redis", "rediss"):
+        raise ValueError(usage)
+    if not parts.hostname:
+        raise ValueError(f"the host is missing; {usage}")
+    database = parts.path.lstrip("/")
+    if database and not database.isdigit():
+        raise ValueError(f"the database must be a number; {usage}")
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -19,6 +19,15 @@ from operations.operation.models import Operation
 
 
 @dataclass(frozen=True, slots=True)
+class InboxClaim:
+    """The inbox record a command runs from (bot.inbox), and the process that holds it: the
+    dispatcher marks the record as run in the command's own transaction."""
+
+    record_id: int
+    holder: str
+
+
+@dataclass(frozen=True, slots=True)
 class Invocation:
     """A command as an adapter received it, platform details reduced to ids and text."""
 
@@ -32,6 +41,7 @@ class Invocation:
     private_chat: bool = True
     via_button: bool = False
     text_shown: bool | None = None  # whether the chat saw the typed text (default: a group did)
+    inbox: InboxClaim | None = None  # run from an inbox record (None: answered directly)
 
     @property
     def seen_by_chat(self) -> bool:

@@ -1,12 +1,24 @@
-"""What an adapter's sender promises: send a reply to a chat, or say how it failed."""
+"""What an adapter's sender promises: send a reply to a chat, within the bot's limits, or say
+how it failed."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from bot.limits import Limiter
 from bot.reply import Reply
+
+# Asked when a message's turn has come, just before it is posted: False if it is no longer
+# wanted (cancelled while it waited), and then nothing is sent.
+Ready = Callable[[], Awaitable[bool]]
+
+# How long a sender waits for the platform's answer to one message. A slow answer is waited
+# for: giving up early would send again a message the platform may have taken. Only a send
+# that got no answer at all in this time is tried again (and may then arrive twice).
+SEND_TIMEOUT = 30.0
 
 
 class FailureKind(StrEnum):
@@ -27,6 +39,10 @@ class SendFailure(Exception):
         self.retry_after = retry_after
 
 
+class Withdrawn(Exception):
+    """The message was no longer wanted when its turn came (`ready` said so): nothing sent."""
+
+
 @dataclass(frozen=True, slots=True)
 class Sent:
     """The platform's id of the (last) message sent."""
@@ -35,10 +51,12 @@ class Sent:
 
 
 class Sender(Protocol):
-    """An adapter's outgoing side for one platform."""
+    """An adapter's outgoing side for one platform. Each message it posts to a chat first
+    waits for its turn under `limiter`, the bot's limits that every sender shares."""
 
     platform: str
+    limiter: Limiter
 
-    async def send(self, chat_id: str, reply: Reply) -> Sent:
-        """Send a reply to a chat; raises SendFailure."""
+    async def send(self, chat_id: str, reply: Reply, *, ready: Ready | None = None) -> Sent:
+        """Send a reply to a chat; raises SendFailure, or Withdrawn when `ready` says no."""
         ...

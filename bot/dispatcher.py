@@ -24,7 +24,7 @@ from bot.i18n import Translator
 from bot.metrics import Metrics
 from bot.parser import Token, UsageError, tokenize
 from bot.registry import Command, Registry
-from bot.reply import Reply, Tone
+from bot.reply import Reply, Tone, to_json
 from bot.views import sent_line
 from operations import acting, db, events
 from operations.actor import Actor
@@ -86,15 +86,19 @@ class Dispatcher:
     async def _answer(self, invocation: Invocation) -> Reply:
         try:
             return await self._attempts(invocation)
+        except inbound_service.Superseded:
+            raise  # another process runs and answers this inbox record
         except Exception:
             ref = secrets.token_hex(3)
             log.exception("command failed (ref %s) on %s", ref, invocation.platform)
             tr = Translator(self.defaults.language)
-            return Reply(
+            reply = Reply(
                 title=tr.gettext("Something went wrong (ref {ref}).", ref=ref),
                 tone=Tone.ERROR,
                 private=True,
             )
+            await self._settle(invocation, reply)
+            return reply
 
     def answers_privately(self, text: str) -> bool:
         """Whether the command line will be answered to the asker alone: a command declared
@@ -156,6 +160,13 @@ class Dispatcher:
                     tr, tz = self._locale(member, agency)  # errors too speak the reader's language
                     command, rest = self.registry.resolve(tokenize(invocation.text))
                     reply = await self._run(session, invocation, command, rest, actor, tr, tz, now)
+                    if invocation.inbox is not None:  # ran: never again, even after a crash
+                        await inbound_service.mark_ran(
+                            session,
+                            record_id=invocation.inbox.record_id,
+                            holder=invocation.inbox.holder,
+                            reply=to_json(reply),
+                        )
             except (DomainError, UsageError) as error:
                 # the transaction was rolled back: nothing of the command remains
                 if isinstance(error, DomainError) and error.refusal:
@@ -164,10 +175,30 @@ class Dispatcher:
                 if usage is None and command is None:
                     guessed = self.registry.guess(invocation.text)
                     usage = guessed.usage() if guessed else None
-                return error_reply(error, tr, usage or (command.usage() if command else None))
+                reply = error_reply(error, tr, usage or (command.usage() if command else None))
+                await self._settle(invocation, reply)
+                return reply
         if self.after_commit is not None:
             self.after_commit()
         return reply
+
+    async def _settle(self, invocation: Invocation, reply: Reply) -> None:
+        """A command from the inbox that changed nothing (refused, failed): its reply is stored
+        in a transaction of its own, so that it is not run again either."""
+        if invocation.inbox is None:
+            return
+        try:
+            async with self.sessions() as session, session.begin():
+                await inbound_service.mark_ran(
+                    session,
+                    record_id=invocation.inbox.record_id,
+                    holder=invocation.inbox.holder,
+                    reply=to_json(reply),
+                )
+        except inbound_service.Superseded:
+            raise
+        except Exception:  # the record stays unanswered: it is run again later
+            log.exception("could not record the answer of a command on %s", invocation.platform)
 
     async def _audit_refusal(
         self,

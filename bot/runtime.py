@@ -16,7 +16,8 @@ from bot.commands import REGISTRY
 from bot.config import Settings
 from bot.delivery import Sender
 from bot.dispatcher import Defaults, Dispatcher
-from bot.reminders import ReminderSweeper
+from bot.reminders import ReminderSweeper, use_offsets
+from bot.slots import shared_limiter
 from bot.worker import DeliveryWorker
 from operations import db, migrate
 from operations.audit import service as audit_service
@@ -120,12 +121,18 @@ class Background:
     def __init__(self, runtime: Runtime, senders: Mapping[str, Sender]) -> None:
         settings = runtime.settings
         clock = runtime.dispatcher.clock
+        # the bot's limits, shared by every replica and by replies and deliveries alike
+        redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+        self.limiter = shared_limiter(runtime.sessions, redis_url)
+        for sender in senders.values():
+            sender.limiter = self.limiter
         self.worker = DeliveryWorker(
             runtime.sessions,
             senders,
             clock,
             lease=timedelta(seconds=settings.delivery_lease_seconds),
         )
+        use_offsets(settings.offsets)  # `reminders` lists the stages this process sends
         self.sweeper = ReminderSweeper(
             runtime.sessions,
             clock,
@@ -133,6 +140,7 @@ class Background:
             default_timezone=settings.timezone,
             default_language=settings.language,
         )
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not two lines a sweep
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_job(
             self._sweep,
@@ -162,3 +170,4 @@ class Background:
         self._stop.set()
         if self._task is not None:
             await self._task
+        await self.limiter.close()

@@ -1,8 +1,13 @@
-"""The delivery worker: sends what the outbox holds, within each platform's limits.
+"""The delivery worker: sends what the outbox holds, each chat at its own pace.
+
+One claimer takes due rows of chats that nobody holds and gives each chat a task of its own,
+which sends that chat's rows in order and, when they are done, takes the chat's next due rows;
+so no chat waits for another, slow or throttled, and a backlog drains at the platforms'
+limits (which the senders keep: bot.limits). At most `max_chats` chats are held at a time.
 
 At least once: a row is claimed with a lease before it is sent and completed after; a process
 that dies in between leaves the row to be taken over when the lease runs out. Live workers
-renew their leases, so a slow fan-out is never sent twice by two workers.
+renew the leases of every row they hold, so a long queue is never sent twice by two workers.
 """
 
 from __future__ import annotations
@@ -11,17 +16,16 @@ import asyncio
 import logging
 import random
 import secrets
-from collections import defaultdict
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import notify
 from bot.clock import Clock
-from bot.delivery import FailureKind, Sender, SendFailure
+from bot.delivery import FailureKind, Sender, SendFailure, Withdrawn
 from bot.reply import from_json
 from operations.delivery import service as delivery_service
 from operations.delivery.models import Delivery
@@ -29,49 +33,8 @@ from operations.events import Event, EventKind
 from operations.operation.models import Operation
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """A platform's sending limits as the smallest gap between two messages, in seconds:
-    overall, to one chat, to one group chat."""
-
-    overall: float | None
-    per_chat: float
-    per_group: float | None = None
-
-
-# Telegram: about 30 messages/s overall, 1/s per chat, 20/min per group. Slack: about 1/s
-# per channel. Paced evenly and slightly under: a bucket that lets a burst through and then
-# refills at the full rate would put twice the limit into one window.
-PLATFORM_LIMITS: dict[str, Limits] = {
-    "telegram": Limits(overall=1 / 29, per_chat=1.05, per_group=3.05),
-    "slack": Limits(overall=None, per_chat=1.05),
-}
-
-
-class RateLimiter:
-    """Even pacing per platform, per chat and per group chat (aiolimiter, one slot each)."""
-
-    def __init__(self, limits: Mapping[str, Limits] = PLATFORM_LIMITS) -> None:
-        self.limits = limits
-        self._buckets: dict[tuple[str, ...], AsyncLimiter] = {}
-
-    def _bucket(self, key: tuple[str, ...], gap: float) -> AsyncLimiter:
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = AsyncLimiter(1, gap)
-        return bucket
-
-    async def acquire(self, platform: str, chat_id: str) -> None:
-        limits = self.limits.get(platform)
-        if limits is None:
-            return
-        await self._bucket((platform, "chat", chat_id), limits.per_chat).acquire()
-        if limits.per_group and platform == "telegram" and chat_id.startswith("-"):
-            await self._bucket((platform, "group", chat_id), limits.per_group).acquire()
-        if limits.overall:
-            await self._bucket((platform,), limits.overall).acquire()
+ChatKey = tuple[str, str, str]  # platform, workspace, chat id
+_RENEW_CHUNK = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +50,18 @@ class Backoff:
         return timedelta(seconds=seconds * random.uniform(0.5, 1.5))
 
 
+@dataclass(eq=False)
+class _Chat:
+    """One chat's rows in hand, oldest first, and the task that sends them."""
+
+    rows: deque[Delivery] = field(default_factory=deque)
+    sending: Delivery | None = None
+    task: asyncio.Task[None] | None = None
+    more: bool = False  # its last claim was cut at `per_chat` rows: more may be due
+
+
 class DeliveryWorker:
-    """Claims due deliveries and sends them through the platforms' senders."""
+    """Claims due deliveries and sends them through the platforms' senders, chat by chat."""
 
     def __init__(
         self,
@@ -97,79 +70,195 @@ class DeliveryWorker:
         clock: Clock,
         *,
         batch: int = 100,
+        per_chat: int = 10,
+        max_chats: int = 500,
         lease: timedelta = timedelta(seconds=30),
         backoff: Backoff | None = None,
-        limiter: RateLimiter | None = None,
     ) -> None:
         self.sessions = sessions
         self.senders = dict(senders)
         self.clock = clock
         self.batch = batch
+        self.per_chat = per_chat
+        self.max_chats = max_chats
         self.lease = lease
         self.backoff = backoff or Backoff()
-        self.limiter = limiter or RateLimiter()
         self.name = f"worker-{secrets.token_hex(4)}"
         self.wake = asyncio.Event()
+        self._chats: dict[ChatKey, _Chat] = {}
+        self._stopping = False
+        self._claimed = 0
 
     async def run_once(self) -> int:
-        """Claim one batch and send it (chats in parallel, each chat in order); how many."""
-        if not self.senders:
+        """Claim what is due now and send it, each chat until nothing of it is due; returns
+        how many rows were claimed."""
+        self._claimed = 0
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            await self._claim_new()
+            while self._chats:
+                await asyncio.wait([c.task for c in self._chats.values() if c.task is not None])
+        finally:
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+        return self._claimed
+
+    async def run(self, stop: asyncio.Event, *, idle: float = 1.0, grace: float = 3.0) -> None:
+        """Send until `stop` is set; claims again when woken (a commit that wrote deliveries,
+        a chat done) or after `idle` seconds (retries coming due).
+
+        On stop, the sends in flight get `grace` seconds to finish; what is not sent then is
+        handed back at once (no lease to wait out) for another replica or the next start.
+        """
+        renewer = asyncio.create_task(self._renew_leases())
+        try:
+            while not stop.is_set():
+                self.wake.clear()
+                try:
+                    claimed = await self._claim_new()
+                except Exception:
+                    log.exception("claiming deliveries failed; trying again shortly")
+                    claimed = 0
+                if claimed == 0:
+                    await self._idle(stop, idle)
+        finally:
+            await self._wind_down(grace)
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
+            await self._release()
+
+    async def _claim_new(self) -> int:
+        """Claim due rows of chats nobody holds, as many chats as there is room for."""
+        room = self.max_chats - len(self._chats)
+        if room <= 0 or not self.senders:
             return 0
+        rows = await self._claim(chats=room)
+        self._take(rows)
+        return len(rows)
+
+    async def _claim(
+        self, *, chat: ChatKey | None = None, chats: int | None = None
+    ) -> list[Delivery]:
         async with self.sessions() as session, session.begin():
             rows = await delivery_service.claim(
                 session,
                 now=self.clock.now(),
-                limit=self.batch,
+                limit=self.batch if chat is None else self.per_chat,
                 lease=self.lease,
                 worker=self.name,
                 platforms=sorted(self.senders),
+                chat=chat,
+                per_chat=self.per_chat,
+                chats=chats,
             )
-        if not rows:
-            return 0
-        by_chat: dict[tuple[str, str, str], list[Delivery]] = defaultdict(list)
-        for row in rows:
-            by_chat[(row.platform, row.workspace, row.chat_id)].append(row)
-        renewer = asyncio.create_task(self._renew_leases())
-        try:
-            await asyncio.gather(*(self._send_chat(chat) for chat in by_chat.values()))
-        finally:
-            renewer.cancel()
-        return len(rows)
+        self._claimed += len(rows)
+        return rows
 
-    async def run(self, stop: asyncio.Event, *, idle: float = 1.0, grace: float = 3.0) -> None:
-        """Send until `stop` is set; sleeps `idle` seconds (or until woken) when nothing is due.
+    def _take(self, rows: list[Delivery]) -> None:
+        """Give claimed rows to their chats' tasks, starting a task for a chat without one."""
+        counts: dict[ChatKey, int] = {}
+        for row in sorted(rows, key=lambda r: r.id):
+            key = (row.platform, row.workspace, row.chat_id)
+            chat = self._chats.get(key)
+            if chat is None:
+                chat = self._chats[key] = _Chat()
+                chat.task = asyncio.create_task(self._drain(key, chat))
+            chat.rows.append(row)
+            counts[key] = counts.get(key, 0) + 1
+        for key, count in counts.items():
+            self._chats[key].more = count >= self.per_chat
 
-        On stop, the batch in flight gets `grace` seconds to finish its current sends; what it
-        has not sent is handed back at once (no lease to wait out) for another replica or the
-        next start.
-        """
+    async def _drain(self, key: ChatKey, chat: _Chat) -> None:
+        """Send a chat's rows in order, then its next due rows, until none is due."""
         try:
-            while not stop.is_set():
-                batch = asyncio.create_task(self.run_once())
-                stopping = asyncio.create_task(stop.wait())
-                await asyncio.wait({batch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                stopping.cancel()
-                if not batch.done():
-                    await asyncio.wait({batch}, timeout=grace)
-                    batch.cancel()
-                    await asyncio.gather(batch, return_exceptions=True)
+            while not self._stopping:
+                while chat.rows and not self._stopping:
+                    row = chat.rows.popleft()
+                    chat.sending = row
+                    try:
+                        wait = await self._deliver(row)
+                    finally:
+                        chat.sending = None
+                    if wait is not None:  # throttled: the chat and its rows wait, together
+                        held = [row.id, *(r.id for r in chat.rows)]
+                        chat.rows.clear()
+                        await self._throttled(key, held, wait)
+                        return
+                if self._stopping or not chat.more:
+                    return  # what comes due later, the claimer takes
+                more = await self._claim(chat=key)
+                chat.more = len(more) >= self.per_chat
+                chat.rows.extend(more)
+                if not chat.rows:
                     return
-                try:
-                    sent = batch.result()
-                except Exception:
-                    log.exception("delivery batch failed; retrying shortly")
-                    sent = 0
-                if sent == 0:
-                    await self._idle(stop, idle)
+        except Exception:
+            log.exception("delivering to a %s chat failed; its rows wait for their lease", key[0])
+            chat.rows.clear()  # no longer renewed: taken over (by anyone) once the lease ends
         finally:
-            await self._release()
+            if self._chats.get(key) is chat:
+                del self._chats[key]
+            if chat.rows and not self._stopping:
+                self._take(list(chat.rows))  # claimed for this chat while it was ending
+            if len(self._chats) == self.max_chats - 1:
+                self.wake.set()  # room for a chat again: the claimer may take one
+
+    async def _deliver(self, row: Delivery) -> float | None:
+        """Send one row and record how it went; the seconds the platform asked to wait, if it
+        did (the row is then still held)."""
+        sender = self.senders[row.platform]
+
+        async def ready() -> bool:  # its turn has come: not cancelled or taken over meanwhile?
+            async with self.sessions() as session, session.begin():
+                return await delivery_service.still_claimed(
+                    session, delivery_id=row.id, worker=self.name
+                )
+
+        try:
+            sent = await sender.send(row.chat_id, from_json(row.payload), ready=ready)
+        except Withdrawn:
+            return None
+        except SendFailure as failure:
+            if failure.kind == FailureKind.RETRY_AFTER:
+                return failure.retry_after or 1.0
+            await self._failed(row, failure)
+            return None
+        except Exception as error:  # a bug or an unexpected library error: retry later
+            log.exception("sending delivery %s failed", row.id)
+            await self._failed(row, SendFailure(FailureKind.TRANSIENT, type(error).__name__))
+            return None
+        async with self.sessions() as session, session.begin():
+            await delivery_service.complete(
+                session,
+                delivery_id=row.id,
+                worker=self.name,
+                message_id=sent.message_id,
+                now=self.clock.now(),
+            )
+        return None
+
+    async def _throttled(self, key: ChatKey, ids: list[int], seconds: float) -> None:
+        until = self.clock.now() + timedelta(seconds=seconds)
+        async with self.sessions() as session, session.begin():
+            await delivery_service.throttled(
+                session, chat=key, worker=self.name, ids=ids, until=until, error="throttled"
+            )
 
     async def _idle(self, stop: asyncio.Event, idle: float) -> None:
-        self.wake.clear()
         waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self.wake.wait())]
         await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
         for waiter in waiters:
             waiter.cancel()
+
+    async def _wind_down(self, grace: float) -> None:
+        """No chat takes its next row; the sends in flight get `grace` seconds."""
+        self._stopping = True
+        tasks = [c.task for c in self._chats.values() if c.task is not None]
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=grace)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def _release(self) -> None:
         try:
@@ -181,73 +270,35 @@ class DeliveryWorker:
         if handed:
             log.info("stopping: %d deliveries handed back", handed)
 
+    def _held(self) -> list[int]:
+        ids: list[int] = []
+        for chat in self._chats.values():
+            ids.extend(r.id for r in chat.rows)
+            if chat.sending is not None:
+                ids.append(chat.sending.id)
+        return ids
+
     async def _renew_leases(self) -> None:
+        """Every third of a lease, extend the lease of every row in hand (only those: a row
+        whose chat task died is left to run out, and be taken over)."""
         while True:
             await asyncio.sleep(max(0.5, self.lease.total_seconds() / 3))
-            async with self.sessions() as session, session.begin():
-                await delivery_service.renew_leases(
-                    session, worker=self.name, until=self.clock.now() + self.lease
-                )
-
-    async def _send_chat(self, rows: list[Delivery]) -> None:
-        for index, row in enumerate(rows):
-            await self.limiter.acquire(row.platform, row.chat_id)
-            if not await self._still_ours(row):
-                continue  # cancelled (unlink, op remove, member remove) while it waited
+            held = self._held()
             try:
-                sent = await self.senders[row.platform].send(row.chat_id, from_json(row.payload))
-            except SendFailure as failure:
-                await self._failed(row, failure)
-                if failure.kind == FailureKind.RETRY_AFTER:
-                    # the chat is throttled: put the rest of its batch back, untouched
-                    await self._put_back(rows[index + 1 :], failure)
-                    return
-                continue
-            except Exception as error:  # a bug or an unexpected library error: retry later
-                log.exception("sending delivery %s failed", row.id)
-                await self._failed(row, SendFailure(FailureKind.TRANSIENT, type(error).__name__))
-                continue
-            async with self.sessions() as session, session.begin():
-                await delivery_service.complete(
-                    session,
-                    delivery_id=row.id,
-                    worker=self.name,
-                    message_id=sent.message_id,
-                    now=self.clock.now(),
-                )
-
-    async def _still_ours(self, row: Delivery) -> bool:
-        async with self.sessions() as session, session.begin():
-            return await delivery_service.still_claimed(
-                session, delivery_id=row.id, worker=self.name
-            )
-
-    async def _put_back(self, rows: list[Delivery], failure: SendFailure) -> None:
-        at = self.clock.now() + timedelta(seconds=failure.retry_after or 1)
-        async with self.sessions() as session, session.begin():
-            for row in rows:
-                await delivery_service.retry_later(
-                    session,
-                    delivery_id=row.id,
-                    worker=self.name,
-                    error="throttled",
-                    at=at,
-                    count_attempt=False,
-                )
+                for start in range(0, len(held), _RENEW_CHUNK):
+                    async with self.sessions() as session, session.begin():
+                        await delivery_service.renew_leases(
+                            session,
+                            worker=self.name,
+                            ids=held[start : start + _RENEW_CHUNK],
+                            until=self.clock.now() + self.lease,
+                        )
+            except Exception:
+                log.exception("could not renew the leases of the deliveries in hand")
 
     async def _failed(self, row: Delivery, failure: SendFailure) -> None:
         now = self.clock.now()
         async with self.sessions() as session, session.begin():
-            if failure.kind == FailureKind.RETRY_AFTER:
-                await delivery_service.retry_later(
-                    session,
-                    delivery_id=row.id,
-                    worker=self.name,
-                    error=failure.reason,
-                    at=now + timedelta(seconds=failure.retry_after or 1),
-                    count_attempt=False,
-                )
-                return
             if (
                 failure.kind == FailureKind.TRANSIENT
                 and row.attempts + 1 < self.backoff.max_attempts

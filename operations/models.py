@@ -8,6 +8,7 @@ from operations.delivery.models import Delivery
 from operations.inbound.models import InboundEvent
 from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
+from operations.ratelimit.models import RateSlot
 from operations.reminder.models import Reminder, ReminderLog
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
@@ -26,6 +27,7 @@ __all__ = [
     "Member",
     "Operation",
     "Participation",
+    "RateSlot",
     "Reminder",
     "ReminderLog",
     "StatusUpdate",

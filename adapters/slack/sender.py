@@ -1,4 +1,5 @@
-"""Post replies to Slack channels and classify failures for the delivery worker."""
+"""Post replies to Slack channels within the bot's limits, and classify failures for the
+delivery worker."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import messages
-from bot.delivery import FailureKind, SendFailure, Sent
+from bot.delivery import FailureKind, Ready, SendFailure, Sent, Withdrawn
+from bot.limits import Limiter, local_limiter
 from bot.reply import Reply
 
 PERMANENT_ERRORS = frozenset(
@@ -48,17 +50,25 @@ def classify(error: SlackApiError) -> SendFailure:
 
 
 class SlackSender:
-    """Outgoing messages through chat.postMessage."""
+    """Outgoing messages through chat.postMessage, each in its turn under the bot's limits.
+
+    The client's timeout (slack_sdk's default: 30 s, SEND_TIMEOUT) is how long a slow answer
+    is waited for before the send counts as lost."""
 
     platform = "slack"
 
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, limiter: Limiter | None = None) -> None:
         self.client = client
+        self.limiter = limiter or local_limiter()
 
-    async def send(self, chat_id: str, reply: Reply) -> Sent:
-        """Post every part of the reply; returns the last message's ts; raises SendFailure."""
+    async def send(self, chat_id: str, reply: Reply, *, ready: Ready | None = None) -> Sent:
+        """Post every part of the reply; returns the last message's ts; raises SendFailure, or
+        Withdrawn when `ready` says no once the first part's turn has come."""
         ts = ""
-        for text, blocks in messages(reply):
+        for index, (text, blocks) in enumerate(messages(reply)):
+            await self.limiter.acquire(self.platform, chat_id)
+            if index == 0 and ready is not None and not await ready():
+                raise Withdrawn()
             try:
                 response = await self.client.chat_postMessage(
                     channel=chat_id,
@@ -68,7 +78,10 @@ class SlackSender:
                     unfurl_media=False,
                 )
             except SlackApiError as error:
-                raise classify(error) from error
+                failure = classify(error)
+                if failure.kind == FailureKind.RETRY_AFTER and failure.retry_after:
+                    await self.limiter.defer(self.platform, chat_id, failure.retry_after)
+                raise failure from error
             except (ClientError, TimeoutError, OSError) as error:
                 raise SendFailure(FailureKind.TRANSIENT, type(error).__name__) from error
             ts = str(response.get("ts", ""))

@@ -1,4 +1,5 @@
-"""Send replies to Telegram chats and classify failures for the delivery worker."""
+"""Send replies to Telegram chats within the bot's limits, and classify failures for the
+delivery worker."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from telegram.error import (
 )
 
 from adapters.telegram.render import render
-from bot.delivery import FailureKind, SendFailure, Sent
+from bot.delivery import SEND_TIMEOUT, FailureKind, Ready, SendFailure, Sent, Withdrawn
+from bot.limits import Limiter, local_limiter
 from bot.reply import Reply
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -50,19 +52,34 @@ def classify(error: TelegramError) -> SendFailure:
 
 
 class TelegramSender:
-    """Outgoing messages through the Bot API."""
+    """Outgoing messages through the Bot API, each in its turn under the bot's limits."""
 
     platform = "telegram"
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(
+        self, bot: Bot, *, limiter: Limiter | None = None, timeout: float = SEND_TIMEOUT
+    ) -> None:
         self.bot = bot
+        self.limiter = limiter or local_limiter()
+        self.timeout = timeout
 
-    async def send(self, chat_id: str, reply: Reply, *, reply_to: int | None = None) -> Sent:
-        """Send every part of the reply (the keyboard with the last); raises SendFailure."""
+    async def send(
+        self,
+        chat_id: str,
+        reply: Reply,
+        *,
+        ready: Ready | None = None,
+        reply_to: int | None = None,
+    ) -> Sent:
+        """Send every part of the reply (the keyboard with the last); raises SendFailure, or
+        Withdrawn when `ready` says no once the first part's turn has come."""
         rendered = render(reply)
         last: Message | None = None
         for index, text in enumerate(rendered.messages):
             final = index == len(rendered.messages) - 1
+            await self.limiter.acquire(self.platform, chat_id)
+            if index == 0 and ready is not None and not await ready():
+                raise Withdrawn()
             try:
                 last = await self.bot.send_message(
                     chat_id=chat_ref(chat_id),
@@ -75,8 +92,16 @@ class TelegramSender:
                         if reply_to and index == 0
                         else None
                     ),
+                    # a slow answer is waited for, not taken for a lost message
+                    read_timeout=self.timeout,
+                    write_timeout=self.timeout,
+                    connect_timeout=self.timeout,
+                    pool_timeout=self.timeout,
                 )
             except TelegramError as error:
-                raise classify(error) from error
+                failure = classify(error)
+                if failure.kind == FailureKind.RETRY_AFTER and failure.retry_after:
+                    await self.limiter.defer(self.platform, chat_id, failure.retry_after)
+                raise failure from error
         assert last is not None
         return Sent(message_id=str(last.message_id))

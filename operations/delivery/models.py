@@ -20,6 +20,8 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_delivery_state_next", "state", "next_attempt_at"),
         Index("ix_delivery_operation_state", "operation_id", "state"),
+        # the worker's claims: is a chat held, which of its rows come first
+        Index("ix_delivery_chat_state", "chat_id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,6 +13,8 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
+    exists,
     func,
     insert,
     or_,
@@ -21,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from operations.db import table
 from operations.delivery.models import CANCELLED, FAILED, PENDING, SENDING, Delivery
@@ -54,24 +57,75 @@ def _insert_delivery() -> Insert:
     return insert(DELIVERIES)
 
 
-async def claimable_ids(
-    session: AsyncSession, *, now: datetime, limit: int, platforms: Sequence[str]
-) -> list[int]:
-    """Due pending rows, and rows whose sender's lease ran out; locked, skipping locked ones."""
+ChatKey = tuple[str, str, str]  # platform, workspace, chat id
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or in the hands of a sender whose lease ran out."""
+    return or_(
+        and_(Delivery.state == PENDING, Delivery.next_attempt_at <= now),
+        and_(Delivery.state == SENDING, Delivery.lease_until < now),
+    )
+
+
+def _of_chat(chat: ChatKey) -> ColumnElement[bool]:
+    platform, workspace, chat_id = chat
+    return and_(
+        Delivery.chat_id == chat_id, Delivery.platform == platform, Delivery.workspace == workspace
+    )
+
+
+async def claimable(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    platforms: Sequence[str],
+    chat: ChatKey | None = None,
+) -> list[tuple[int, ChatKey]]:
+    """Due rows (of one chat, if given) of chats that no live sender holds, oldest first, with
+    their chat; locked, skipping locked ones."""
+    held = aliased(Delivery)
+    held_now = exists().where(
+        held.chat_id == Delivery.chat_id,
+        held.platform == Delivery.platform,
+        held.workspace == Delivery.workspace,
+        held.state == SENDING,
+        held.lease_until >= now,
+    )
     stmt = (
-        select(Delivery.id)
+        select(Delivery.id, Delivery.platform, Delivery.workspace, Delivery.chat_id)
         .where(
             Delivery.platform.in_(platforms),
-            or_(
-                and_(Delivery.state == PENDING, Delivery.next_attempt_at <= now),
-                and_(Delivery.state == SENDING, Delivery.lease_until < now),
-            ),
+            _due(now),
+            ~held_now,
+            _of_chat(chat) if chat is not None else true(),
         )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=True, of=Delivery)
     )
-    return list(await session.scalars(stmt))
+    return [(id_, (p, w, c)) for id_, p, w, c in await session.execute(stmt)]
+
+
+async def first_rivals(
+    session: AsyncSession, *, chat_ids: Sequence[str], besides: Sequence[int], now: datetime
+) -> dict[ChatKey, int]:
+    """Per chat, the lowest id of its unsent rows (other than `besides`) that another sender
+    holds (0) or may take now: what must go before the rows `besides` holds of it."""
+    rival = case(
+        (and_(Delivery.state == SENDING, Delivery.lease_until >= now), 0), else_=Delivery.id
+    )
+    stmt = (
+        select(Delivery.platform, Delivery.workspace, Delivery.chat_id, func.min(rival))
+        .where(
+            Delivery.chat_id.in_(chat_ids),
+            Delivery.id.not_in(besides),
+            or_(_due(now), Delivery.state == SENDING),
+        )
+        .group_by(Delivery.platform, Delivery.workspace, Delivery.chat_id)
+    )
+    return {(p, w, c): int(first) for p, w, c, first in await session.execute(stmt)}
 
 
 async def mark_claimed(
@@ -123,12 +177,38 @@ async def health(session: AsyncSession, operation_id: int) -> dict[str, int]:
     }
 
 
-async def renew(session: AsyncSession, *, worker: str, lease_until: datetime) -> int:
-    """Extend the lease of every row this worker is still sending."""
+async def renew(
+    session: AsyncSession, *, worker: str, ids: Sequence[int], lease_until: datetime
+) -> int:
+    """Extend the lease of these rows, those this worker still holds."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.claimed_by == worker, Delivery.state == SENDING)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker, Delivery.state == SENDING)
         .values(lease_until=lease_until)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def put_back(
+    session: AsyncSession, *, worker: str, ids: Sequence[int], at: datetime, error: str
+) -> int:
+    """Hand these rows (those this worker still holds) back for `at`, attempts unchanged."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.claimed_by == worker, Delivery.state == SENDING)
+        .values(
+            state=PENDING, next_attempt_at=at, lease_until=None, claimed_by=None, last_error=error
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def hold_chat(session: AsyncSession, chat: ChatKey, *, until: datetime) -> int:
+    """No pending row of the chat comes due before `until`."""
+    result = await session.execute(
+        update(Delivery)
+        .where(_of_chat(chat), Delivery.state == PENDING, Delivery.next_attempt_at < until)
+        .values(next_attempt_at=until)
     )
     return int(getattr(result, "rowcount", 0) or 0)
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.delivery import queries
 from operations.delivery.models import CANCELLED, FAILED, PENDING, SENT, Delivery
+from operations.delivery.queries import ChatKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,9 +64,39 @@ async def claim(
     lease: timedelta,
     worker: str,
     platforms: Sequence[str],
+    chat: ChatKey | None = None,
+    per_chat: int | None = None,
+    chats: int | None = None,
 ) -> list[Delivery]:
-    """Take up to `limit` due deliveries (of these platforms) for this worker until now + lease."""
-    ids = await queries.claimable_ids(session, now=now, limit=limit, platforms=platforms)
+    """Take due deliveries (of these platforms; of one chat, if given) for this worker until
+    now + lease: up to `limit` rows, `per_chat` rows of a chat and `chats` chats, each chat's
+    oldest first.
+
+    A chat is held by one worker at a time: chats another worker holds are left alone, and a
+    chat is taken only from its first unsent row (two workers claiming at the same moment on
+    PostgreSQL may each lock part of one chat's rows; the one that did not get the first row
+    lets go of its part), so that every chat's messages go out in order."""
+    found = await queries.claimable(session, now=now, limit=limit, platforms=platforms, chat=chat)
+    if not found:
+        return []
+    by_chat: dict[ChatKey, list[int]] = {}
+    for delivery_id, key in found:
+        by_chat.setdefault(key, []).append(delivery_id)
+    rivals = await queries.first_rivals(
+        session,
+        chat_ids=sorted({key[2] for key in by_chat}),
+        besides=[delivery_id for delivery_id, _ in found],
+        now=now,
+    )
+    ids: list[int] = []
+    taken: list[ChatKey] = []
+    for key, chat_ids in by_chat.items():
+        chat_ids.sort()
+        if chats is not None and len(taken) >= chats:
+            break
+        if rivals.get(key, chat_ids[0] + 1) > chat_ids[0]:
+            taken.append(key)
+            ids.extend(chat_ids[:per_chat])
     if not ids:
         return []
     return await queries.mark_claimed(session, ids, lease_until=now + lease, worker=worker)
@@ -133,9 +164,27 @@ async def health(session: AsyncSession, *, operation_id: int) -> dict[str, int]:
     return await queries.health(session, operation_id)
 
 
-async def renew_leases(session: AsyncSession, *, worker: str, until: datetime) -> int:
-    """Keep the rows this worker is sending (a live worker's rows are not taken over)."""
-    return await queries.renew(session, worker=worker, lease_until=until)
+async def renew_leases(
+    session: AsyncSession, *, worker: str, ids: Sequence[int], until: datetime
+) -> int:
+    """Keep the rows this worker is still sending (a live worker's rows are not taken over)."""
+    return await queries.renew(session, worker=worker, ids=ids, lease_until=until)
+
+
+async def throttled(
+    session: AsyncSession,
+    *,
+    chat: ChatKey,
+    worker: str,
+    ids: Sequence[int],
+    until: datetime,
+    error: str,
+) -> None:
+    """The platform asked to wait before writing to this chat again: hand back the rows this
+    worker holds of it, and hold every pending row of it, until then (in their order; not a
+    failed attempt)."""
+    await queries.put_back(session, worker=worker, ids=ids, at=until, error=error[:300])
+    await queries.hold_chat(session, chat, until=until)
 
 
 async def totals(session: AsyncSession) -> dict[str, int]:

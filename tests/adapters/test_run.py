@@ -259,3 +259,35 @@ async def test_sigterm_in_the_middle_of_a_fan_out_hands_the_rest_over_at_once(
         tg.assert_no_violations()
     groups = {m.chat_id for m in tg.sent_messages() if m.chat_id < 0}
     assert groups == {-1000 - n for n in range(100)}  # taken over at once, none lost
+
+
+async def test_sigterm_hands_back_an_unanswered_command_and_the_next_start_answers_it(
+    tmp_path: Path,
+) -> None:
+    """A command Telegram was told we received, still running at SIGTERM (waiting on a slow
+    platform call), is handed back at once: with leases of 10 minutes, the next start still
+    answers it straight away, once."""
+    token = "987654:INBOX-TEST"
+    env = dict(TELEGRAM_BOT_TOKEN=token, JOINTOPS_DELIVERY_LEASE_SECONDS="600")
+    async with FakeTelegram(token=token) as tg:
+        env["TELEGRAM_API_BASE_URL"] = tg.base_url
+        first = await _start(tmp_path, **env)
+        await tg.wait_for_calls("setMyCommands", timeout=30)
+        # /whoami in a group is answered in private: the bot first probes the private chat
+        tg.inject_fault("sendChatAction", "slow", delay=60, times=None)
+        tg.push_command(-1001, 7, "/whoami", chat_type="group", first_name="Ann", title="HQ")
+        await tg.wait_for_calls("sendChatAction", timeout=30)
+        log = await _stop(first)  # SIGTERM while the command waits; exit status 0
+        assert "Traceback" not in log
+        assert "1 telegram commands handed back" in log
+        assert tg.sent_messages() == [] and tg.pending_updates == []
+        tg.clear_faults()
+        second = await _start(tmp_path, **env)
+        try:
+            told = await tg.wait_for_messages(1, chat_id=-1001, timeout=30)
+        finally:
+            log = await _stop(second)
+        tg.assert_no_violations()
+    assert "recovered 1 commands" in log
+    assert "I answer this in private only." in (told[0].plain_text or "")
+    assert len(tg.sent_messages()) == 1

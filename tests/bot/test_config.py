@@ -24,6 +24,7 @@ VARIABLES = [
     "JOINTOPS_LANGUAGE",
     "JOINTOPS_HTTP_PORT",
     "JOINTOPS_METRICS_TOKEN",
+    "JOINTOPS_REDIS_URL",
 ]
 TOKEN = "123456789:AAE-very-secret-token-value"
 
@@ -91,6 +92,7 @@ def test_every_variable_is_read_from_the_environment(monkeypatch: pytest.MonkeyP
         "JOINTOPS_LANGUAGE": "FR",
         "JOINTOPS_HTTP_PORT": "9090",
         "JOINTOPS_METRICS_TOKEN": "metrics-bearer-0123456789",
+        "JOINTOPS_REDIS_URL": "rediss://:redis-pass@cache.example:6380/2",
     }
     assert set(env) == set(VARIABLES)
     for name, value in env.items():
@@ -116,15 +118,19 @@ def test_every_variable_is_read_from_the_environment(monkeypatch: pytest.MonkeyP
     assert s.http_port == 9090
     assert s.metrics_token is not None
     assert s.metrics_token.get_secret_value() == "metrics-bearer-0123456789"
+    assert s.redis_url is not None
+    assert s.redis_url.get_secret_value() == env["JOINTOPS_REDIS_URL"]
     assert s.telegram_enabled and s.slack_enabled
 
 
 def test_secrets_are_masked_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-secret")
+    monkeypatch.setenv("JOINTOPS_REDIS_URL", "redis://:redis-pass@cache:6379/0")
     shown = f"{settings()!r} {settings()}"
     assert TOKEN not in shown
     assert "signing-secret" not in shown
+    assert "redis-pass" not in shown
 
 
 @pytest.mark.parametrize(
@@ -284,3 +290,41 @@ def test_an_empty_token_does_not_enable_an_adapter(monkeypatch: pytest.MonkeyPat
     s = settings()
     assert not s.telegram_enabled
     assert not s.slack_enabled
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "redis://127.0.0.1:6379/0",
+        "redis://:p%40ss@cache.example",
+        "rediss://user:pass@cache.example:6380/3",
+        "unix:///run/redis/redis.sock",
+    ],
+)
+def test_a_redis_url_is_accepted(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("JOINTOPS_REDIS_URL", url)
+    assert settings().redis_url is not None
+
+
+def test_without_a_redis_url_the_limits_are_shared_through_the_database() -> None:
+    assert settings().redis_url is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://:redis-pass@cache.example:6379",  # not a Redis scheme
+        "redis://:redis-pass@cache.example:http/0",  # port not a number
+        "redis://:redis-pass@cache.example:99999",  # port out of range
+        "redis://:redis-pass@/0",  # no host
+        "redis://:redis-pass@cache.example/zero",  # database not a number
+        "cache.example:6379",
+        "unix://",
+    ],
+)
+def test_a_malformed_redis_url_is_named_and_its_password_not_shown(
+    monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    message = error_of(monkeypatch, JOINTOPS_REDIS_URL=url)
+    assert "JOINTOPS_REDIS_URL" in message and "redis://" in message
+    assert "redis-pass" not in message and "cache.example" not in message

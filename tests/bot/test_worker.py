@@ -19,8 +19,9 @@ from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
 from bot.clock import FakeClock
 from bot.delivery import Sender
+from bot.limits import Limiter, MemorySlots
 from bot.reply import Tone
-from bot.worker import Backoff, DeliveryWorker, RateLimiter
+from bot.worker import Backoff, DeliveryWorker
 from operations import db
 from operations.delivery import service as delivery_service
 from operations.delivery.models import Delivery
@@ -49,12 +50,16 @@ async def slack() -> AsyncIterator[FakeSlack]:
 async def _senders(
     tg: FakeTelegram, slack: FakeSlack, give_up_after: float
 ) -> AsyncIterator[dict[str, Sender]]:
-    request = HTTPXRequest(read_timeout=give_up_after, connect_timeout=5, write_timeout=5)
+    request = HTTPXRequest(connection_pool_size=64)  # as the application builder makes it
     async with Bot(TOKEN, base_url=tg.base_url, request=request) as bot:
         client = AsyncWebClient(
             token=slack.bot_token, base_url=slack.api_url, timeout=give_up_after
         )  # type: ignore[arg-type]
-        yield {"telegram": TelegramSender(bot), "slack": SlackSender(client)}
+        limiter = Limiter(MemorySlots())  # one process: its senders share one budget
+        yield {
+            "telegram": TelegramSender(bot, limiter=limiter, timeout=give_up_after),
+            "slack": SlackSender(client, limiter=limiter),
+        }
 
 
 @pytest.fixture
@@ -278,11 +283,11 @@ async def test_two_workers_on_one_database_never_send_twice(
     assert received(tg, slack) == Counter({chat_of(i): 3 for i in range(1, AGENCIES + 1)})
 
 
-class UnlinkWhileWaiting(RateLimiter):
+class UnlinkWhileWaiting(Limiter):
     """Paces like the real limiter; the first time a chat's turn comes, the chat is unlinked."""
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], chat: tuple[str, str]) -> None:
-        super().__init__()
+        super().__init__(MemorySlots())
         self.sessions, self.chat, self.done = sessions, chat, False
 
     async def acquire(self, platform: str, chat_id: str) -> None:
@@ -305,7 +310,10 @@ async def test_a_message_cancelled_while_the_worker_holds_it_is_not_sent(
 ) -> None:
     await ok(operation, 'status OP-20 "Phase 2"')
     gone = chat_of(3)
-    worker = DeliveryWorker(sessions, senders, clock, limiter=UnlinkWhileWaiting(sessions, gone))
+    limiter = UnlinkWhileWaiting(sessions, gone)
+    for sender in senders.values():
+        sender.limiter = limiter
+    worker = DeliveryWorker(sessions, senders, clock)
     await drain(worker, clock, sessions)
     got = received(tg, slack)
     assert got[gone] == 0
@@ -345,3 +353,125 @@ async def test_a_stopping_worker_hands_back_what_it_holds_at_once(
     await drain(successor, clock, sessions)  # taken over at once: no lease to wait out
     got = received(tg, slack)
     assert all(got[chat_of(i)] >= 3 for i in range(2, AGENCIES + 1))
+
+
+async def test_a_groups_backlog_does_not_hold_back_a_slack_channel_or_another_chat(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    """Ten tasks for AG01 queue in its Telegram group, which Telegram takes at one message
+    per 3 s; messages for a Slack channel and another group, written while that backlog
+    drains, go out at once instead of after it (main: after the whole batch)."""
+    slow_group = chat_of(1)[1]
+    for n in range(10):
+        await ok(operation, f'task add OP-20 "Backlog {n}" --to AG01')
+    worker = DeliveryWorker(sessions, senders, clock)
+    operation.chat.dispatcher.after_commit = worker.wake.set
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop, grace=0.1))
+    try:
+        await tg.wait_for_messages(1, chat_id=int(slow_group), timeout=60)
+        await ok(operation, 'task add OP-20 "For Slack" --to AG02')
+        await ok(operation, 'task add OP-20 "For another group" --to AG03')
+        await slack.wait_for_messages(1, channel=chat_of(2)[1], timeout=60)
+        await tg.wait_for_messages(1, chat_id=int(chat_of(3)[1]), timeout=60)
+        assert len(tg.sent_messages(int(slow_group))) < 10  # the backlog is still draining
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=60)  # a hang guard, not a speed target
+
+
+async def test_a_slow_answer_holds_back_neither_other_chats_nor_is_sent_twice(
+    operation: Person,
+    tg: FakeTelegram,
+    slack: FakeSlack,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    """AG01's group answers after 6 s (longer than python-telegram-bot's default 5 s read
+    timeout, after which main sent the message again); a message written meanwhile for
+    another chat goes at once; the slow one is waited for and sent once."""
+    slow_group = int(chat_of(1)[1])
+    tg.inject_fault(method="sendMessage", kind="slow", delay=6, times=1, chat_id=slow_group)
+    await ok(operation, 'task add OP-20 "Slow" --to AG01')
+    worker = DeliveryWorker(sessions, senders, clock)
+    operation.chat.dispatcher.after_commit = worker.wake.set
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop, grace=10))
+    try:
+        for _ in range(6000):  # until the slow send began (a hang guard, not a speed target)
+            if any(c.method == "sendMessage" for c in tg.calls):
+                break
+            await asyncio.sleep(0.01)
+        await ok(operation, 'task add OP-20 "Quick" --to AG02')
+        await slack.wait_for_messages(1, channel=chat_of(2)[1], timeout=60)
+        async with sessions() as s:
+            slow = await s.scalar(select(Delivery).where(Delivery.chat_id == str(slow_group)))
+        assert slow is not None and slow.state == "sending"  # still waiting for its answer
+        for _ in range(100):  # until the slow answer came (a hang guard, not a speed target)
+            async with sessions() as s:
+                state = await s.scalar(
+                    select(Delivery.state).where(Delivery.chat_id == str(slow_group))
+                )
+            if state != "sending":
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=60)
+    assert state == "sent"
+    assert len(tg.sent_messages(slow_group)) == 1
+    assert len([c for c in tg.calls_to("sendMessage") if c.params["chat_id"] == slow_group]) == 1
+
+
+async def test_two_workers_claiming_at_once_never_split_a_chats_rows(
+    operation: Person,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    database_url: str,
+) -> None:
+    """Whoever holds a chat's first unsent row holds the chat: a worker claiming while
+    another's claim is not committed yet (PostgreSQL: it skips the locked rows) takes none of
+    that chat's later rows, so the chat's messages keep their order."""
+    for n in range(6):
+        await ok(operation, f'task add OP-20 "Ordered {n}" --to AG01')
+    chat = ("telegram", "telegram", chat_of(1)[1])
+    other_engine = make_engine(database_url)
+    try:
+        other = db.create_session_factory(other_engine)
+        lease = timedelta(seconds=30)
+        async with sessions() as first, first.begin():
+            mine = await delivery_service.claim(
+                first,
+                now=clock.now(),
+                limit=3,
+                lease=lease,
+                worker="one",
+                platforms=["telegram"],
+                chat=chat,
+            )
+
+            async def rival() -> list[Delivery]:
+                async with other() as second, second.begin():
+                    return await delivery_service.claim(
+                        second,
+                        now=clock.now(),
+                        limit=10,
+                        lease=lease,
+                        worker="two",
+                        platforms=["telegram"],
+                    )
+
+            claiming = asyncio.create_task(rival())
+            # PostgreSQL: the rival's claim runs now; SQLite: it waits for the write lock
+            await asyncio.wait({claiming}, timeout=1)
+        theirs = await claiming
+    finally:
+        await other_engine.dispose()
+    assert [r.chat_id for r in mine] == [chat[2]] * 3
+    assert [r for r in theirs if r.chat_id == chat[2]] == []

@@ -118,6 +118,8 @@ class MessageRecord:
     user: str | None = None
     attachments: list[JsonDict] | None = None
     thread_ts: str | None = None
+    #: response_url posts only: the id of the response_url (the last part of its path)
+    response_url: str | None = None
     #: response_url posts only
     response_type: str | None = None
     replace_original: bool = False
@@ -305,6 +307,7 @@ class FakeSlack:
         self._random_methods: frozenset[str] = frozenset()
         self._random_retry_after = 1
         self._random_delay = 0.2
+        self._random_max_delay: float | None = None
         self._ts_counter = itertools.count(1)
         self._ids = itertools.count(1)
         self._socket_rr = itertools.count()
@@ -544,8 +547,13 @@ class FakeSlack:
         methods: Iterable[str] = _MESSAGE_POSTING,
         retry_after: int = 1,
         delay: float = 0.2,
+        max_delay: float | None = None,
     ) -> None:
-        """Fail a random ``rate`` of calls to ``methods`` (deterministic for a seed)."""
+        """Fail a random ``rate`` of calls to ``methods`` (deterministic for a seed); a
+        ``slow`` answer waits ``delay`` seconds, or a seeded random time between ``delay``
+        and ``max_delay`` when that is given."""
+        if max_delay is not None and max_delay < delay:
+            raise ValueError("max_delay must not be less than delay")
         kinds_t = tuple(kinds)
         for kind in kinds_t:
             if kind not in FAULT_KINDS or kind == "error":
@@ -556,6 +564,7 @@ class FakeSlack:
         self._random_methods = frozenset(methods)
         self._random_retry_after = retry_after
         self._random_delay = delay
+        self._random_max_delay = max_delay
 
     # ------------------------------------------------------------------ Socket Mode
 
@@ -1155,12 +1164,15 @@ class FakeSlack:
             and self._random.random() < self._random_rate
         ):
             kind = self._random.choice(self._random_kinds)
+            delay = self._random_delay
+            if kind == "slow" and self._random_max_delay is not None:
+                delay = self._random.uniform(delay, self._random_max_delay)
             await self._raise_fault(
                 call,
                 headers,
                 kind,
                 retry_after=self._random_retry_after,
-                delay=self._random_delay,
+                delay=delay,
                 status=None,
                 error=None,
             )
@@ -1401,6 +1413,7 @@ class FakeSlack:
                 ts=ts,
                 user=entry.user if response_type == "ephemeral" else None,
                 thread_ts=_opt_str(body.get("thread_ts")),
+                response_url=rid,
                 response_type=response_type,
                 replace_original=replace,
                 delete_original=delete,

@@ -327,6 +327,7 @@ class FakeTelegram:
         self._random_template = Fault(kind="retry_after")
         self._random_kinds: tuple[str, ...] = ("retry_after", "server_error")
         self._random_methods: set[str] = set(self.rate_limited_methods)
+        self._random_max_delay: float | None = None
         # Webhook
         self.webhook_url: str | None = None
         self.webhook_secret: str | None = None
@@ -712,9 +713,13 @@ class FakeTelegram:
         methods: Iterable[str] | None = None,
         retry_after: int = 1,
         delay: float = 0.5,
+        max_delay: float | None = None,
         status: int = 500,
     ) -> None:
-        """Fault a seeded random fraction ``rate`` of send calls (``rate=0`` disables)."""
+        """Fault a seeded random fraction ``rate`` of send calls (``rate=0`` disables).
+
+        A ``slow`` answer waits ``delay`` seconds, or a seeded random time between ``delay``
+        and ``max_delay`` when that is given."""
         kinds = tuple(kinds)
         for kind in kinds:
             if kind not in FAULT_KINDS:
@@ -727,19 +732,25 @@ class FakeTelegram:
         self._random_methods = (
             set(methods) if methods is not None else set(self.rate_limited_methods)
         )
+        if max_delay is not None and max_delay < delay:
+            raise ValueError("max_delay must not be less than delay")
         self._random_template = Fault(
             kind="retry_after", retry_after=retry_after, delay=delay, status=status
         )
+        self._random_max_delay = max_delay
 
     # ---- webhook ------------------------------------------------------------------------
 
-    async def deliver_webhook(self, update: Mapping[str, Any] | None = None) -> int:
+    async def deliver_webhook(
+        self, update: Mapping[str, Any] | None = None, *, url: str | None = None
+    ) -> int:
         """POST one update to the webhook set by the bot; return the HTTP status it answered.
 
         With ``update=None`` the oldest pending pushed update is delivered and, if the bot
         answered 2xx, removed from the queue.  Otherwise ``update`` is delivered as given
         (``update_id`` assigned if missing).  Sends ``X-Telegram-Bot-Api-Secret-Token`` when
-        the webhook was set with a ``secret_token``.
+        the webhook was set with a ``secret_token``.  ``url`` posts to another address than
+        the one set (one replica of several behind what would be a load balancer).
         """
         if not self.webhook_url:
             raise RuntimeError("no webhook is set (the bot has not called setWebhook)")
@@ -763,7 +774,7 @@ class FakeTelegram:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
         async with self._session.post(
-            self.webhook_url, data=json.dumps(payload), headers=headers
+            url or self.webhook_url, data=json.dumps(payload), headers=headers
         ) as resp:
             await resp.read()
             status = resp.status
@@ -840,8 +851,13 @@ class FakeTelegram:
             self.count_429 += 1
         self._notify()
         if reply.delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._closing.wait(), reply.delay)
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), reply.delay)
+            except asyncio.CancelledError:
+                # a slow call took effect, but the client stopped waiting for its answer
+                call.status = 499
+                raise
         return self._respond(reply)
 
     @staticmethod
@@ -949,11 +965,15 @@ class FakeTelegram:
             and self._random.random() < self._random_rate
         ):
             template = self._random_template
+            kind = self._random.choice(self._random_kinds)
+            delay = template.delay
+            if kind == "slow" and self._random_max_delay is not None:
+                delay = self._random.uniform(template.delay, self._random_max_delay)
             return Fault(
-                kind=self._random.choice(self._random_kinds),
+                kind=kind,
                 method=method,
                 retry_after=template.retry_after,
-                delay=template.delay,
+                delay=delay,
                 status=template.status,
                 hits=1,
             )

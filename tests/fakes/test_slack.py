@@ -639,3 +639,20 @@ async def test_response_url_validation(slack: FakeSlack) -> None:
     assert bad.status_code == 400
     assert slack.messages()[0].response_type == "in_channel" and slack.messages()[0].user is None
     assert any("response_url" in v and "3000" in v for v in slack.violations)
+
+
+async def test_a_response_url_post_names_its_response_url(slack: FakeSlack) -> None:
+    first = slack.slash_command_payload("U1", "C1", "/ops")["response_url"]
+    second = slack.slash_command_payload("U1", "C1", "/ops")["response_url"]
+    await AsyncWebhookClient(second).send(text="to the second")
+    await AsyncWebhookClient(first).send(text="to the first")
+    got = {m.response_url: m.text for m in slack.messages(kind="response_url")}
+    assert got == {
+        first.rsplit("/", 1)[1]: "to the first",
+        second.rsplit("/", 1)[1]: "to the second",
+    }
+
+
+async def test_random_slow_faults_wait_between_delay_and_max_delay(slack: FakeSlack) -> None:
+    with pytest.raises(ValueError, match="max_delay"):
+        slack.set_random_faults(0.5, kinds=("slow",), delay=2.0, max_delay=1.0)

@@ -885,3 +885,37 @@ async def test_webhook_without_secret(tg: FakeTelegram, bot: telegram.Bot) -> No
     with pytest.raises(RuntimeError, match="no webhook"):
         await tg.deliver_webhook()
     tg.assert_no_violations()
+
+
+async def test_a_slow_answer_the_client_stopped_waiting_for_is_marked_499(
+    tg: FakeTelegram, bot: telegram.Bot
+) -> None:
+    tg.add_chat(USER)
+    tg.inject_fault("sendMessage", "slow", delay=30)
+    with pytest.raises(TimedOut):
+        await bot.send_message(USER, "taken, answer never seen", read_timeout=0.2)
+    (call,) = tg.calls_to("sendMessage")
+    for _ in range(200):  # the server notices the closed connection a moment later
+        if call.status == 499:
+            break
+        await asyncio.sleep(0.01)
+    assert call.status == 499
+    assert [m.plain_text for m in tg.sent_messages(USER)] == ["taken, answer never seen"]
+
+
+async def test_random_slow_faults_wait_between_delay_and_max_delay(tg: FakeTelegram) -> None:
+    with pytest.raises(ValueError, match="max_delay"):
+        tg.set_random_faults(0.5, kinds=("slow",), delay=2.0, max_delay=1.0)
+    tg.set_random_faults(1.0, seed=3, kinds=("slow",), delay=0.5, max_delay=8.0)
+    delays = [tg._pick_fault("sendMessage", {"chat_id": USER}) for _ in range(50)]
+    assert all(f is not None and f.kind == "slow" for f in delays)
+    seconds = [f.delay for f in delays if f is not None]
+    assert min(seconds) >= 0.5 and max(seconds) <= 8.0 and len(set(seconds)) > 40
+
+
+async def test_deliver_webhook_to_another_address(tg: FakeTelegram, bot: telegram.Bot) -> None:
+    async with WebhookReceiver(secret="s") as set_one, WebhookReceiver(secret="s") as other:
+        await bot.set_webhook(set_one.url, secret_token="s")
+        update = {"message": tg.push_text(chat_id=USER, user_id=USER, text="hi")["message"]}
+        assert await tg.deliver_webhook(update, url=other.url) == 200
+        assert set_one.received == [] and len(other.received) == 1

@@ -1,0 +1,1 @@
+"""Rate-limit slots shared by every process on one database."""
