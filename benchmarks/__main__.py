@@ -21,10 +21,31 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from benchmarks import fanout, memory, slack_rt, summary, sweep, telegram_rt
+from benchmarks import (
+    fanout,
+    faults,
+    load,
+    memory,
+    replicas,
+    slack_rt,
+    summary,
+    sweep,
+    telegram_rt,
+)
 from benchmarks.common import DEFAULT_PG_URL, Result, Row, Sizes, machine, postgres_reachable
 
-NAMES = ("telegram", "slack", "fanout", "summary", "sweep", "memory")
+NAMES = (
+    "telegram",
+    "slack",
+    "fanout",
+    "summary",
+    "sweep",
+    "memory",
+    "load",
+    "replicas",
+    "faults",
+)
+USE_POSTGRES = ("summary", "load", "replicas")
 HEADER = ("benchmark", "measure", "jointops", "baseline", "ratio", "target", "met")
 
 
@@ -32,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks", description="jointops benchmarks against bare baselines"
     )
-    parser.add_argument("--quick", action="store_true", help="small sizes (CI, under a minute)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (CI, a few minutes)")
     parser.add_argument("--json", metavar="PATH", help="write {machine, figures} as JSON here")
     parser.add_argument("--markdown", metavar="PATH", help="write the table as Markdown here")
     parser.add_argument(
@@ -42,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         "--postgres",
         default=os.environ.get("JOINTOPS_BENCH_PG_URL", DEFAULT_PG_URL),
         metavar="URL",
-        help="PostgreSQL for the summary benchmark, used when it answers ('' to skip)",
+        help="PostgreSQL for the summary, load and replicas benchmarks, used when it answers "
+        "('' to skip)",
     )
     return parser
 
@@ -74,7 +96,9 @@ async def _main(args: argparse.Namespace) -> int:
     sizes = Sizes.make(args.quick)
     chosen = args.only or list(NAMES)
     pg_url = (
-        args.postgres if "summary" in chosen and await postgres_reachable(args.postgres) else None
+        args.postgres
+        if any(name in chosen for name in USE_POSTGRES) and await postgres_reachable(args.postgres)
+        else None
     )
     runners: dict[str, Callable[[], Awaitable[Result]]] = {
         "telegram": lambda: telegram_rt.run(sizes),
@@ -83,6 +107,9 @@ async def _main(args: argparse.Namespace) -> int:
         "summary": lambda: summary.run(sizes, pg_url),
         "sweep": lambda: sweep.run(sizes),
         "memory": lambda: memory.run(sizes),
+        "load": lambda: load.run(sizes, pg_url),
+        "replicas": lambda: replicas.run(sizes, pg_url),
+        "faults": lambda: faults.run(sizes),
     }
     described = machine()
     print(f"jointops benchmarks ({'quick' if sizes.quick else 'full'}) on {described}", flush=True)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, make_url, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.clock import Clock, SystemClock
@@ -72,6 +72,14 @@ class Sizes:
     summary_repeats: int
     memory_tasks: int
     memory_agencies: int
+    load_rates: tuple[float, ...]  # commands/s offered, in turn, to one process
+    load_seconds: float  # of load at each rate
+    load_wait: float  # longest wait for the answers after the last command of a rate
+    drain_chats: tuple[int, int, int]  # Telegram groups, Slack channels, messages per chat
+    drain_timeout: float
+    replicas_chats: int  # Telegram groups one status fans out to, from 3 replicas
+    kill_burst: int  # commands sent to the replica that is killed part-way
+    faults_chats: tuple[int, int]  # Telegram groups, Slack channels of the faults fan-out
 
     @classmethod
     def make(cls, quick: bool) -> Sizes:
@@ -88,6 +96,14 @@ class Sizes:
                 summary_repeats=5,
                 memory_tasks=10_000,
                 memory_agencies=30,
+                load_rates=(25, 50, 100),
+                load_seconds=4,
+                load_wait=10,
+                drain_chats=(60, 20, 3),
+                drain_timeout=60,
+                replicas_chats=120,
+                kill_burst=40,
+                faults_chats=(30, 10),
             )
         return cls(
             quick=False,
@@ -101,6 +117,14 @@ class Sizes:
             summary_repeats=7,
             memory_tasks=100_000,
             memory_agencies=158,
+            load_rates=(25, 50, 100),
+            load_seconds=30,
+            load_wait=60,
+            drain_chats=(90, 30, 5),
+            drain_timeout=120,
+            replicas_chats=236,
+            kill_burst=120,
+            faults_chats=(99, 50),
         )
 
 
@@ -348,12 +372,32 @@ _SCHEMAS = itertools.count(1)
 
 
 @contextlib.asynccontextmanager
+async def pg_database(url: str, name: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database beside the one `url` names (dropped afterwards), for
+    `jointops run` processes, which use a database's default schema; yields its URL."""
+    database = f"{name}_{os.getpid()}_{next(_SCHEMAS)}"
+    admin_engine = db.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin_engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            await conn.execute(text(f'CREATE DATABASE "{database}"'))
+        try:
+            yield str(make_url(url).set(database=database).render_as_string(hide_password=False))
+        finally:
+            async with admin_engine.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    finally:
+        await admin_engine.dispose()
+
+
+@contextlib.asynccontextmanager
 async def open_stack(
-    url: str, *, clock: Clock | None = None, schema: str | None = None
+    url: str, *, clock: Clock | None = None, schema: str | None = None, own_schema: bool = True
 ) -> AsyncIterator[Stack]:
-    """Migrate a database (on PostgreSQL in a schema of its own, dropped afterwards) and
-    build the dispatcher with the local administrator on it."""
-    if url.startswith("postgresql"):
+    """Migrate a database (on PostgreSQL in a schema of its own, dropped afterwards, unless
+    `own_schema` is False: then in the database's default schema, kept) and build the
+    dispatcher with the local administrator on it."""
+    if url.startswith("postgresql") and own_schema:
         schema = schema or f"bench_{os.getpid()}_{next(_SCHEMAS)}"
         admin_engine = db.create_engine(url)
         async with admin_engine.begin() as conn:
