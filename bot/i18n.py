@@ -1,12 +1,15 @@
 """The one translation function. Every user-facing string goes through `Translator.gettext`.
 
-Catalogs live in `bot/locale/<lang>/LC_MESSAGES/jointops.po` (Babel tooling: `make messages`).
-English is the source language; a missing catalog falls back to it.
+Catalogs live in `bot/locale/<lang>/LC_MESSAGES/jointops.po` (Babel tooling: `make messages`
+updates them from the code); they are read compiled, as the `.mo` beside each `.po` that
+`make install` and `make messages` build (a warning says when one is missing or older than its
+source). English is the source language; a language without a catalog falls back to it.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -17,11 +20,21 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "jointops"
 RTL_LANGUAGES = frozenset({"ar"})
 
+log = logging.getLogger(__name__)
+
 
 @cache
 def _catalog(language: str) -> _gettext.NullTranslations:
     loaded = Translations.load(str(LOCALE_DIR), [language], DOMAIN)
+    source = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if source.is_file() and not _compiled_since(source):
+        log.warning("The %s catalog is not compiled since its last change (make install)", language)
     return loaded if isinstance(loaded, Translations) else NullTranslations()
+
+
+def _compiled_since(source: Path) -> bool:
+    compiled = source.with_suffix(".mo")
+    return compiled.is_file() and compiled.stat().st_mtime >= source.stat().st_mtime
 
 
 class Translator:

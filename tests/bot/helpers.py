@@ -49,10 +49,15 @@ async def db_state(sessions: async_sessionmaker[AsyncSession]) -> DbState:
 
 
 def usage(path: str) -> str:
-    """The usage line the dispatcher shows for a command path such as "task add"."""
+    """The usage line the dispatcher shows an English reader for a command path ("task add")."""
+    return f"Usage: {command_usage(path)}"
+
+
+def command_usage(path: str) -> str:
+    """The usage of a command path such as "task add", as typed in every language."""
     name, _, sub = path.partition(" ")
     [command] = [c for c in REGISTRY.group(name) if c.sub == (sub or None)]
-    return f"Usage: {command.usage()}"
+    return command.usage()
 
 
 async def refused(person: Person, line: str, *words: str, command: str | None = None) -> Reply:
@@ -68,8 +73,9 @@ async def refused(person: Person, line: str, *words: str, command: str | None = 
     for word in words:
         assert word in reply.title, f"{word!r} not in the reason: {reply.title!r}"
     if command is not None:
-        assert reply.usage == usage(command), text
-        assert usage(command) in text
+        # "Usage: ..." in the reader's language, ending with the command's usage as typed
+        assert reply.usage is not None and reply.usage.endswith(f" {command_usage(command)}"), text
+        assert command_usage(command) in text
     assert "Traceback" not in text
     assert "Something went wrong" not in text, text
     await only_refusal_audited(sessions, before, after, line)

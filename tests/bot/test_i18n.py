@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
+from babel.messages.pofile import write_po
 
 from bot import i18n
 from bot.i18n import DOMAIN, N_, Translator
@@ -112,3 +115,64 @@ async def test_refusals_use_the_readers_catalog(world: World, french_catalog: No
     assert french.reply.title == "Aucune operation NOPE-1."
     await french.says("tsak list PANGEA-18")
     assert french.reply.title == "Commande inconnue : tsak. Vouliez-vous dire task ?"
+
+
+@pytest.fixture
+def bare_locale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty locale directory in place of the shipped one."""
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n._catalog.cache_clear()
+    yield tmp_path
+    i18n._catalog.cache_clear()
+
+
+def _french_source(locale: Path) -> Path:
+    """A French .po of one message under `locale`, not compiled."""
+    source = locale / "fr" / "LC_MESSAGES" / f"{DOMAIN}.po"
+    source.parent.mkdir(parents=True)
+    with source.open("wb") as po:
+        write_po(po, _one_french_message())
+    return source
+
+
+def _compile(source: Path) -> Path:
+    compiled = source.with_suffix(".mo")
+    with compiled.open("wb") as mo:
+        write_mo(mo, _one_french_message())
+    return compiled
+
+
+def _one_french_message() -> Catalog:
+    catalog = Catalog(locale="fr", domain=DOMAIN)
+    catalog.add("Task {ref} added.", "Tâche {ref} ajoutée.")
+    return catalog
+
+
+def test_a_catalog_never_compiled_is_english_with_a_warning(
+    bare_locale: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _french_source(bare_locale)
+    with caplog.at_level(logging.WARNING, logger="bot.i18n"):
+        assert Translator("fr").gettext("Task {ref} added.", ref="X#1") == "Task X#1 added."
+    assert "The fr catalog is not compiled since its last change" in caplog.text
+    assert Translator("fr").locale == "en"
+
+
+def test_a_catalog_changed_since_compiled_is_read_with_a_warning(
+    bare_locale: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    source = _french_source(bare_locale)
+    earlier = source.stat().st_mtime - 60
+    os.utime(_compile(source), (earlier, earlier))
+    with caplog.at_level(logging.WARNING, logger="bot.i18n"):
+        assert Translator("fr").gettext("Task {ref} added.", ref="X#1") == "Tâche X#1 ajoutée."
+    assert "The fr catalog is not compiled since its last change" in caplog.text
+
+
+def test_a_catalog_compiled_after_its_change_loads_quietly(
+    bare_locale: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    _compile(_french_source(bare_locale))
+    with caplog.at_level(logging.WARNING, logger="bot.i18n"):
+        assert Translator("fr").gettext("Task {ref} added.", ref="X#1") == "Tâche X#1 ajoutée."
+    assert caplog.text == ""
