@@ -56,6 +56,8 @@ def _convert(param: Param, text: str, *, now: datetime, tz: ZoneInfo) -> Any:
     if kind == Kind.TASK:
         return parse_task_ref(text)
     if kind == Kind.WHEN:
+        if text.strip().lower() in param.choices:  # a word a WHEN may be instead ("off")
+            return text.strip().lower()
         try:
             return when.parse_when(text, now=now, tz=tz)
         except when.WhenError as exc:

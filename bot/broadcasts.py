@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 
 from bot import when
 from bot.context import Reader
-from bot.reply import Button, Field, Reply, UserText
-from bot.views import STATUS_NAMES, next_actions, task_line
+from bot.reply import Button, Field, Item, Reply, UserText
+from bot.views import (
+    STATUS_NAMES,
+    due_in,
+    mark_suspended,
+    next_actions,
+    span,
+    strictest,
+    task_line,
+    withheld_line,
+)
 from operations.events import Event, EventKind
 from operations.task.models import Task
 
@@ -45,6 +55,8 @@ def _reassigned(r: Reader, event: Event) -> Reply:
 
 def _rescheduled(r: Reader, event: Event) -> Reply:
     task = _task(event)
+    if task.due_at is None:
+        return _task_reply(r, event, r._("Task {ref} no longer has a due time", ref=task.ref))
     title = r._("Task {ref} is now due {when}", ref=task.ref, when=r.when(task.due_at))
     return _task_reply(r, event, title)
 
@@ -62,29 +74,17 @@ def _changed(r: Reader, event: Event) -> Reply:
 
 def _reminder(r: Reader, event: Event) -> Reply:
     task = _task(event)
-    ref, stage = task.ref, event.detail.get("stage", "custom")
-    if stage == "before":
-        left = timedelta(seconds=int(event.detail["left"]))
-        title = r._("Reminder: {ref} is due in {left}", ref=ref, left=when.format_duration(left))
-    elif stage == "overdue":
-        days = int(event.detail["days"])
-        title = r.tr.ngettext(
-            "Overdue: {ref} was due {count} day ago",
-            "Overdue: {ref} was due {count} days ago",
-            days,
-            ref=ref,
-        )
-    elif stage == "due":
-        title = r._("Due now: {ref}", ref=ref)
-    else:
+    ref = task.ref
+    if task.due_at is None:
         title = r._("Reminder: {ref}", ref=ref)
+    else:
+        title = r._("Reminder: {ref} {due}", ref=ref, due=due_in(r, task.due_at))
     lines = [task_line(r, task)]
-    if event.detail.get("note"):
-        lines.append(r._("Note: {note}", note=event.detail["note"]))
+    lines += [r._("Note: {note}", note=n) for n in json.loads(event.detail.get("notes", "[]"))]
     buttons = [b for b in next_actions(r, task) if b.command.startswith("task done")]
     buttons += [
-        Button(r._("Snooze 1 h"), f"remind {ref} in 1h"),
-        Button(r._("Snooze 1 day"), f"remind {ref} in 1d"),
+        Button(r._("Snooze 1 h"), f"snooze {ref} 1h"),
+        Button(r._("Snooze 1 day"), f"snooze {ref} 1d"),
     ]
     return Reply(title=title, tlp=task.tlp, lines=lines, buttons=buttons)
 
@@ -134,7 +134,88 @@ def _delivery_failed(r: Reader, event: Event) -> Reply:
     )
 
 
-RENDER: dict[EventKind, Callable[[Reader, Event], Reply]] = {
+def _closed_tasks(r: Reader, event: Event) -> Reply:
+    code, refs = event.operation.code, event.detail.get("refs", "").split()
+    withheld = int(event.detail.get("withheld", "0"))
+    count = len(event.tasks) + len(refs) + withheld
+    reply = Reply(
+        title=r.tr.ngettext(
+            "{code} closed: {count} open task cancelled",
+            "{code} closed: {count} open tasks cancelled",
+            count,
+            code=code,
+        ),
+        tlp=strictest(*(t.tlp for t in event.tasks)),
+        items=[Item(task_line(r, t), key=f"#{t.number}") for t in event.tasks],
+    )
+    if refs:
+        reply.lines.append(
+            r._(
+                "Marked for individuals only: {refs}; open a private chat with me to read them.",
+                refs=", ".join(refs),
+            )
+        )
+    if withheld:
+        reply.lines.append(withheld_line(r, withheld))
+    return reply
+
+
+def _closed(r: Reader, event: Event) -> Reply:
+    op, d = event.operation, event.detail
+    total = sum(int(d.get(str(s), "0")) for s in STATUS_NAMES)
+    fields = [
+        Field(r._("Lead"), op.lead_agency.code),
+        Field(r._("Started"), r.when(op.starts_at)),
+        Field(r._("Closed"), r.when(op.ends_at)),
+    ]
+    if op.starts_at and op.ends_at:
+        fields.append(Field(r._("Ran for"), span(r, op.ends_at - op.starts_at)))
+    return Reply(
+        title=r._("Operation {code} closed — final summary", code=op.code),
+        tlp=op.tlp,
+        fields=fields,
+        lines=[
+            r.tr.ngettext(
+                "{count} task: {done} done, {cancelled} cancelled ({forced} at closing).",
+                "{count} tasks: {done} done, {cancelled} cancelled ({forced} at closing).",
+                total,
+                done=d.get("done", "0"),
+                cancelled=d.get("cancelled", "0"),
+                forced=d.get("forced", "0"),
+            ),
+            r.tr.ngettext(
+                "{count} status update", "{count} status updates", int(d.get("updates", "0"))
+            )
+            + " · "
+            + r.tr.ngettext("{count} agency", "{count} agencies", int(d.get("agencies", "0"))),
+        ],
+        buttons=[Button(r._("Summary"), f"summary {op.code}")],
+    )
+
+
+def _ends_passed(r: Reader, event: Event) -> Reply:
+    op = event.operation
+    open_tasks = int(event.detail["open"])
+    return Reply(
+        title=r._("The planned end of {code} has passed", code=op.code),
+        lines=[
+            r.tr.ngettext(
+                "It was to end {when}; {count} task is still open.",
+                "It was to end {when}; {count} tasks are still open.",
+                open_tasks,
+                when=r.when(op.ends_at),
+            ),
+            r._("Close it with: op close {code}", code=op.code),
+        ],
+        buttons=[
+            Button(r._("Summary"), f"summary {op.code}"),
+            Button(r._("Tasks"), f"task list {op.code}"),
+        ],
+    )
+
+
+Render = Callable[[Reader, Event], Reply]
+_RENDERERS: dict[EventKind, Render] = {
     EventKind.TASK_ADDED: _added,
     EventKind.TASK_REASSIGNED: _reassigned,
     EventKind.TASK_RESCHEDULED: _rescheduled,
@@ -146,12 +227,30 @@ RENDER: dict[EventKind, Callable[[Reader, Event], Reply]] = {
     EventKind.STATUS_POSTED: _status,
     EventKind.CADENCE_DUE: _cadence,
     EventKind.DELIVERY_FAILED: _delivery_failed,
+    EventKind.CLOSED_TASKS: _closed_tasks,
+    EventKind.OPERATION_CLOSED: _closed,
+    EventKind.ENDS_PASSED: _ends_passed,
 }
+
+
+def _marked(renderer: Render) -> Render:
+    def render(r: Reader, event: Event) -> Reply:
+        return mark_suspended(r, renderer(r, event), event.operation)
+
+    return render
+
+
+# what a chat that may read an event gets; about a suspended operation, every message says so
+RENDER: dict[EventKind, Render] = {kind: _marked(fn) for kind, fn in _RENDERERS.items()}
 
 
 def notice(r: Reader, event: Event) -> Reply:
     """What a RED task's assignee group gets: the reference and where to read it, no content."""
     task = _task(event)
+    return mark_suspended(r, _notice(r, event, task), event.operation)
+
+
+def _notice(r: Reader, event: Event, task: Task) -> Reply:
     return Reply(
         title=r._("News on task {ref} for your agency", ref=task.ref),
         lines=[

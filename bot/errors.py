@@ -28,6 +28,7 @@ KIND_NAMES = {
     "participation": N_("participation"),
     "identity": N_("account"),
     "member": N_("member"),
+    "reminder": N_("reminder"),
 }
 
 CONFLICTS = {
@@ -70,6 +71,10 @@ INVALID = {
     ("invite_code", "format"): N_("That is not an invite code (it looks like ABCD-EFGH-JKLM)."),
     ("invite_code", "expired"): N_("That invite code has expired; ask for a new one."),
     ("remind", "past"): N_("The reminder time must be in the future."),
+    ("due", "none"): N_("{ref} has no due time to clear."),
+    ("snooze", "not_assignee"): N_(
+        "Reminders of {ref} go to the chats of {agency}: snooze them from there."
+    ),
     ("cadence", "too_short"): N_("A status cadence must be at least 10 minutes."),
     ("role", "unchanged"): N_("{member} already has that role."),
     ("role", "needs_agency"): N_(
@@ -93,6 +98,7 @@ NOT_PERMITTED = {
     "last_admin": N_("{member} is the last admin; make another admin first."),
     "self_remove": N_("You cannot remove yourself; ask another admin or coordinator."),
     "self_role": N_("You cannot change your own role; ask another admin or coordinator."),
+    "not_yours": N_("Reminder {key} was set by someone else: only they may cancel it."),
 }
 
 TEXT_PROBLEMS = {

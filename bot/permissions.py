@@ -66,7 +66,9 @@ ACTION_NAMES = {
     Action.MANAGE_TASK: N_(
         "add, assign, cancel and reschedule tasks (task add, assign, cancel, due)"
     ),
-    Action.UPDATE_TASK: N_("update tasks (task start, done, block, reopen; remind)"),
+    Action.UPDATE_TASK: N_(
+        "update tasks (task start, done, block, reopen; remind, snooze, remind cancel)"
+    ),
     Action.MANAGE_PEOPLE: N_("manage people (invite, invite list/revoke, member role/remove)"),
     Action.SEE_PEOPLE: N_("see who belongs to an agency (member list)"),
     Action.LINK_CHAT: N_("link and unlink chats (link, unlink)"),
@@ -149,6 +151,9 @@ PARTY_CHATS: dict[Party, tuple[tuple[str, Stance, bool], ...]] = {
         ("participants", Stance.PARTICIPANT, False),
         ("observers", Stance.OBSERVER, False),
     ),
+    Party.ADDRESSEE: (
+        ("assignees and lead, once each, of the tasks each may read", Stance.PARTICIPANT, True),
+    ),
 }
 
 EVENT_NAMES = {
@@ -163,6 +168,9 @@ EVENT_NAMES = {
     EventKind.STATUS_POSTED: '`status CODE "text"`',
     EventKind.CADENCE_DUE: "status cadence reminder",
     EventKind.DELIVERY_FAILED: "a delivery that failed for good",
+    EventKind.CLOSED_TASKS: "`op close CODE --force`: the open tasks cancelled",
+    EventKind.OPERATION_CLOSED: "`op close`: the final summary",
+    EventKind.ENDS_PASSED: "the planned end (`--ends`) has passed",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, time, timedelta
@@ -19,6 +20,7 @@ from operations.events import Event, EventKind
 from operations.inbound import service as inbound_service
 from operations.member import service as member_service
 from operations.member.models import Member
+from operations.operation.models import Operation
 from operations.reminder import service as reminder_service
 from operations.reminder.service import TaskReminder
 from operations.summary import service as summary_service
@@ -28,19 +30,35 @@ DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 CHUNK = 50  # reminders per transaction
 CHUNK_PAUSE = 0.1  # seconds between chunks of a backlog
 DIGEST_WINDOW = timedelta(hours=6)  # a digest missed by more than this (bot down) is skipped
+# this process's stages (JOINTOPS_REMINDER_OFFSETS)
+_stages: dict[str, tuple[timedelta, ...]] = {"offsets": DEFAULT_OFFSETS}
+
+
+def use_offsets(offsets: Sequence[timedelta]) -> None:
+    """Set the stages before a due time that this process reminds at (the runtime, from the
+    settings); `reminders` lists the next stage with them."""
+    _stages["offsets"] = tuple(offsets)
+
+
+def stage_offsets() -> tuple[timedelta, ...]:
+    """The stages before a due time this process reminds at."""
+    return tuple(_stages["offsets"])
 
 
 def reminder_event(item: TaskReminder) -> Event:
-    """A task reminder as an event: the assignee hears of it, as the knowing policy allows."""
+    """A task reminder as an event: the assignee hears of it, as the knowing policy allows.
+    What it says of the time left is worked out when it is rendered (bot.views.due_in)."""
     detail = {"stage": item.kind.split(":")[0]}
-    if item.before is not None:
-        detail["left"] = str(int(item.before.total_seconds()))
-    if item.overdue_days:
-        detail["days"] = str(item.overdue_days)
-    if item.note:
-        detail["note"] = item.note
+    if item.notes:
+        detail["notes"] = json.dumps(list(item.notes), ensure_ascii=False)
     task = item.task
     return Event(EventKind.TASK_REMINDER, task.operation, item.key, task=task, detail=detail)
+
+
+def end_event(operation: Operation, open_tasks: int) -> Event:
+    """The lead agency told that the operation's planned end has passed."""
+    key = f"operation:{operation.id}:ends_passed"
+    return Event(EventKind.ENDS_PASSED, operation, key, detail={"open": str(open_tasks)})
 
 
 class ReminderSweeper:
@@ -51,13 +69,13 @@ class ReminderSweeper:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
-        offsets: Sequence[timedelta] = DEFAULT_OFFSETS,
+        offsets: Sequence[timedelta] | None = None,
         default_timezone: str = "UTC",
         default_language: str = "en",
     ) -> None:
         self.sessions = sessions
         self.clock = clock
-        self.offsets = tuple(offsets)
+        self.offsets = tuple(offsets) if offsets is not None else stage_offsets()
         self.default_timezone = default_timezone
         self.default_language = default_language
 
@@ -67,12 +85,14 @@ class ReminderSweeper:
         Work is committed in small chunks: a backlog (after downtime) never holds the database
         long enough to make commands wait. Task reminders come newest stage first, and only
         tasks whose next reminder instant has come are read (operations.reminder.schedule).
+        What is due for one task goes out as one message.
         """
         now = self.clock.now()
         fired = 0
         async with self.sessions() as session, session.begin():
             due = await reminder_service.due_task_reminders(session, now=now, offsets=self.offsets)
             due += await reminder_service.due_custom_reminders(session, now=now)
+        due = reminder_service.one_per_task(due)
         for start in range(0, len(due), CHUNK):
             if start:
                 await asyncio.sleep(CHUNK_PAUSE)  # let waiting commands take the database
@@ -80,10 +100,16 @@ class ReminderSweeper:
                 chunk = due[start : start + CHUNK]
                 for item in chunk:
                     if await reminder_service.record_fired(session, key=item.key, now=now):
-                        await self._task_reminder(session, item, now)
-                        fired += 1
+                        for key in item.covers:
+                            await reminder_service.record_fired(session, key=key, now=now)
+                        if not item.silent:
+                            await self._task_reminder(session, item, now)
+                            fired += 1
                 await reminder_service.advance(session, chunk)
         async with self.sessions() as session, session.begin():
+            for operation, open_tasks in await reminder_service.due_end_notices(session, now=now):
+                await notify.publish(session, [end_event(operation, open_tasks)], now=now)
+                fired += 1
             for cadence in await reminder_service.due_cadence_reminders(session, now=now):
                 if await reminder_service.record_fired(session, key=cadence.key, now=now):
                     silent = str(int(cadence.silent_for.total_seconds()))
@@ -97,6 +123,8 @@ class ReminderSweeper:
                     fired += 1
             fired += await self._digests(session, now)
             await inbound_service.forget_old(session, now=now)
+        if fired:
+            log.info("reminder sweep: %d sent", fired)
         return fired
 
     async def anchors(self) -> int:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from bot.context import Localizer
 from bot.i18n import N_
-from bot.reply import Button, Field
-from operations.enums import TLP, Priority, TaskStatus
+from bot.reply import Button, Field, Reply
+from operations.enums import TLP, OperationStatus, Priority, TaskStatus
+from operations.operation.models import Operation
 from operations.task.models import Task
+
+MINUTE = timedelta(minutes=1)
+HOUR_MINUTES, DAY_MINUTES = 60, 24 * 60
 
 STATUS_NAMES = {
     TaskStatus.OPEN: N_("open"),
@@ -123,3 +128,52 @@ def withheld_line(ctx: Localizer, count: int) -> str:
         "{count} tasks withheld by their TLP marking.",
         count,
     )
+
+
+def span(ctx: Localizer, delta: timedelta) -> str:
+    """A length of time as people say it, to the nearest minute under a day ("2 h 55 min"),
+    the nearest hour under three days ("1 day 6 h"), the nearest day beyond ("3 days")."""
+    minutes = max(0, round(abs(delta) / MINUTE))
+    if minutes < HOUR_MINUTES:
+        return ctx._("{count} min", count=minutes)
+    if minutes < DAY_MINUTES:
+        hours, rest = divmod(minutes, HOUR_MINUTES)
+        text = ctx._("{count} h", count=hours)
+        return (
+            ctx._("{hours} {minutes}", hours=text, minutes=ctx._("{count} min", count=rest))
+            if rest
+            else text
+        )
+    days, rest = divmod(round(minutes / HOUR_MINUTES), 24)
+    if days >= 3:
+        days, rest = round(minutes / DAY_MINUTES), 0
+    text = ctx.tr.ngettext("{count} day", "{count} days", days)
+    return (
+        ctx._("{days} {hours}", days=text, hours=ctx._("{count} h", count=rest)) if rest else text
+    )
+
+
+def due_in(ctx: Localizer, due_at: datetime) -> str:
+    """How a due time stands now, the one wording of time left or overdue: "due in 2 h 55
+    min", "overdue by 3 days", "due now" (within half a minute)."""
+    left = due_at - ctx.now
+    if abs(left) < MINUTE / 2:
+        return ctx._("due now")
+    if left > timedelta(0):
+        return ctx._("due in {span}", span=span(ctx, left))
+    return ctx._("overdue by {span}", span=span(ctx, left))
+
+
+def mark_suspended(ctx: Localizer, reply: Reply, operation: Operation) -> Reply:
+    """Every message about a suspended operation says so: SUSPENDED before its title, and
+    what that means as its first line."""
+    if operation.status == OperationStatus.SUSPENDED:
+        reply.title = ctx._("SUSPENDED — {title}", title=reply.title)
+        reply.lines.insert(
+            0,
+            ctx._(
+                "{code} is suspended: changes are recorded, no reminder goes out until it resumes.",
+                code=operation.code,
+            ),
+        )
+    return reply

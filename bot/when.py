@@ -24,7 +24,7 @@ MAX_DURATION = timedelta(days=365)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 DEFAULT_TIME = time(9, 0)
 _MINUTE = timedelta(minutes=1)
-_HINT = "try 2026-12-01 18:00, in 2h, tomorrow 09:00"
+_HINT = "try 2026-12-01 18:00, in 2h, tomorrow 09:00, monday 9am"
 _DURATION_HINT = "try 90m, 2h, 1h30m, 3d"
 
 _UNIT_MINUTES: dict[str, int] = {
@@ -43,6 +43,9 @@ _WEEKDAYS: dict[str, int] = {
 _DURATION_RE = re.compile(r"(?:[0-9]+ ?[a-z]+ ?)+")
 _DURATION_PART_RE = re.compile(r"([0-9]+) ?([a-z]+)")
 _CLOCK_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_TWELVE_HOUR_RE = re.compile(r"([0-9]{1,2})(?::([0-9]{2}))?(am|pm)")
+_SPACED_MERIDIEM_RE = re.compile(r"\b([0-9]{1,2}(?::[0-9]{2})?) (am|pm)\b")  # "9 am" -> "9am"
+_NAMED_CLOCKS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 _ISO_RE = re.compile(
     r"(?P<y>[0-9]{4})-(?P<mo>[0-9]{1,2})-(?P<d>[0-9]{1,2})"
     r"(?:[t ](?P<clock>(?P<h>[0-9]{1,2}):(?P<mi>[0-9]{2})(?::(?P<s>[0-9]{2})(?:\.(?P<f>[0-9]+))?)?)"
@@ -108,7 +111,16 @@ def _localize(day: date, clock: time, tz: ZoneInfo) -> datetime:
 
 
 def _clock(token: str) -> time | None:
-    """'9:05' / '09:05' -> time; None if not clock-shaped; WhenError if out of range."""
+    """'9:05', '09:05', '9am', '9:30pm', 'noon', 'midnight' -> time; None if not clock-shaped;
+    WhenError if out of range."""
+    if token in _NAMED_CLOCKS:
+        return _NAMED_CLOCKS[token]
+    twelve = _TWELVE_HOUR_RE.fullmatch(token)
+    if twelve is not None:
+        hour, minute = int(twelve[1]), int(twelve[2] or 0)
+        if not 1 <= hour <= 12 or minute > 59:
+            raise WhenError(f"no such time: {token}")
+        return time(hour % 12 + (12 if twelve[3] == "pm" else 0), minute)
     m = _CLOCK_RE.fullmatch(token)
     if m is None:
         return None
@@ -173,7 +185,9 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     * 'in <duration>' ('in 90m', 'in 1h30m', 'in 2 hours') -> now + elapsed time.
     * 'today HH:MM', 'tomorrow HH:MM', 'tomorrow' (= 09:00) -> that wall clock in tz.
     * 'HH:MM' / 'H:MM' alone -> next occurrence in tz (today if strictly ahead, else tomorrow).
-    * '<weekday> [HH:MM]' ('monday 09:00', 'fri') -> next such day, never today; 09:00 default.
+    * '[next] <weekday> [TIME]' ('monday 09:00', 'next fri') -> next such day, never today;
+      09:00 default.
+    * A time of day may also read '9am', '9:30 pm', 'noon' or 'midnight' (12am is 00:00).
 
     Wall-clock times falling in a DST gap raise WhenError; ambiguous ones (fall-back overlap)
     take the first occurrence.  Years must be within 2000..2100.  Past moments are NOT
@@ -190,8 +204,10 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     if iso is not None:
         return _parse_iso(iso, tz)
 
-    tokens = s.split(" ")
-    if len(tokens) == 1 and (clock := _clock(s)) is not None:
+    tokens = _SPACED_MERIDIEM_RE.sub(r"\1\2", s).split(" ")
+    if tokens[0] == "next" and len(tokens) > 1 and tokens[1] in _WEEKDAYS:
+        tokens = tokens[1:]  # "next monday" is the next Monday, as "monday" is
+    if len(tokens) == 1 and (clock := _clock(tokens[0])) is not None:
         return _next_occurrence(clock, now, tz)
     word = tokens[0]
     if len(tokens) <= 2 and (word in ("today", "tomorrow") or word in _WEEKDAYS):

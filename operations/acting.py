@@ -20,10 +20,10 @@ class Action(StrEnum):
     """What a command does, as far as permission goes."""
 
     CREATE_OPERATION = "create_operation"  # op new
-    RUN_OPERATION = "run_operation"  # op start/suspend/resume/close/join/remove/cadence
+    RUN_OPERATION = "run_operation"  # op start/suspend/resume/close [--force]/join/remove/cadence
     POST_STATUS = "post_status"  # status
     MANAGE_TASK = "manage_task"  # task add/assign/cancel/due
-    UPDATE_TASK = "update_task"  # task start/done/block/reopen, remind
+    UPDATE_TASK = "update_task"  # task start/done/block/reopen, remind, snooze, remind cancel
     MANAGE_PEOPLE = "manage_people"  # invite, invite list/revoke, member role/remove
     SEE_PEOPLE = "see_people"  # member list (a read: supervisors too)
     LINK_CHAT = "link_chat"  # link, unlink

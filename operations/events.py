@@ -42,6 +42,9 @@ class EventKind(StrEnum):
     STATUS_POSTED = "status"
     CADENCE_DUE = "cadence"  # no status update on the operation for longer than its cadence
     DELIVERY_FAILED = "delivery_failed"  # a message that will never arrive
+    CLOSED_TASKS = "op.tasks_cancelled"  # open tasks cancelled by op close --force
+    OPERATION_CLOSED = "operation.closed"  # the final summary
+    ENDS_PASSED = "operation.ends_passed"  # the planned end (--ends) has passed
 
 
 class Party(StrEnum):
@@ -51,6 +54,7 @@ class Party(StrEnum):
     PREVIOUS_ASSIGNEE = "previous assignee"
     LEAD = "lead"
     TAKING_PART = "every agency taking part"
+    ADDRESSEE = "the agency the event is addressed to"  # Event.addressee
 
 
 _ASSIGNEE_AND_LEAD = (Party.ASSIGNEE, Party.LEAD)
@@ -66,6 +70,9 @@ HEARS: dict[EventKind, tuple[Party, ...]] = {
     EventKind.STATUS_POSTED: (Party.TAKING_PART,),
     EventKind.CADENCE_DUE: (Party.LEAD,),
     EventKind.DELIVERY_FAILED: (Party.LEAD,),
+    EventKind.CLOSED_TASKS: (Party.ADDRESSEE,),  # one per agency, its tasks (closing_notices)
+    EventKind.OPERATION_CLOSED: (Party.TAKING_PART,),
+    EventKind.ENDS_PASSED: (Party.LEAD,),
 }
 
 
@@ -85,6 +92,9 @@ CARRIES: dict[EventKind, Carrier | None] = {
     EventKind.STATUS_POSTED: Carrier.STATUS,
     EventKind.CADENCE_DUE: None,
     EventKind.DELIVERY_FAILED: None,
+    EventKind.CLOSED_TASKS: None,  # each agency's notice lists only what its chats may read
+    EventKind.OPERATION_CLOSED: Carrier.STATUS,  # a report on the operation, its marking
+    EventKind.ENDS_PASSED: None,
 }
 
 
@@ -108,14 +118,17 @@ class Event:
     previous: Agency | None = None  # the former assignee (reassigned)
     before: TaskStatus | None = None  # the task's former status (state changes)
     detail: dict[str, str] = field(default_factory=dict)  # words for the message (reminders...)
+    tasks: tuple[Task, ...] = ()  # tasks the addressee's chats may read (CLOSED_TASKS)
+    addressee: int | None = None  # the agency an event for one agency goes to (Party.ADDRESSEE)
 
     @property
     def tlp(self) -> TLP | None:
-        """The marking of the content the event carries (None: it carries none)."""
+        """The marking of the content the event carries (None: it carries none); a report
+        on the operation without a status update carries the operation's marking."""
         if CARRIES[self.kind] == Carrier.TASK and self.task is not None:
             return self.task.tlp
-        if CARRIES[self.kind] == Carrier.STATUS and self.status is not None:
-            return self.status.tlp
+        if CARRIES[self.kind] == Carrier.STATUS:
+            return self.status.tlp if self.status is not None else self.operation.tlp
         return None
 
 
@@ -144,6 +157,8 @@ def _agency_ids(event: Event, parties: Sequence[Party], taking_part: Sequence[in
             ids.add(event.task.assignee_agency_id)
         elif party == Party.PREVIOUS_ASSIGNEE and event.previous is not None:
             ids.add(event.previous.id)
+        elif party == Party.ADDRESSEE and event.addressee is not None:
+            ids.add(event.addressee)
     return ids
 
 
@@ -161,3 +176,9 @@ async def audience(session: AsyncSession, event: Event) -> dict[int, Verdict]:
         agency_id: verdict(event, Stance.of(roles.get(agency_id)), agency_id=agency_id)
         for agency_id in sorted(ids)
     }
+
+
+async def stances(session: AsyncSession, operation: Operation) -> dict[int, Stance]:
+    """How each agency takes part in the operation."""
+    roles = await operation_queries.participant_roles(session, operation.id)
+    return {agency_id: Stance.of(role) for agency_id, role in roles.items()}

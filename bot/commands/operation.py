@@ -8,9 +8,11 @@ from bot.commands.base import AGENCY, OPERATION, REGISTRY, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
-from bot.reply import Button, Field, Item, Reply
+from bot.reply import Button, Field, Item, Reply, Tone
+from bot.views import mark_suspended, next_actions, strictest, task_line, withheld_line
 from operations.acting import Action
 from operations.enums import TLP, OperationStatus, ParticipationRole
+from operations.operation import closing
 from operations.operation import service as operation_service
 from operations.validation import NAME_MAX
 
@@ -105,7 +107,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.items.append(Item(f"{p.agency.code} — {p.agency.name} ({_(p.role)})"))
     reply.buttons.append(Button(_("Summary"), f"summary {op.code}"))
     reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
-    return reply
+    return mark_suspended(ctx, reply, op)
 
 
 @REGISTRY.command(
@@ -157,7 +159,9 @@ async def _change(ctx: Context, code: str, action: str) -> Reply:
     )
     if op.status == OperationStatus.ACTIVE:
         reply.buttons.append(Button(_("Summary"), f"summary {op.code}"))
-    return reply
+    if before == OperationStatus.SUSPENDED:
+        reply.lines.append(_("Reminders that came due meanwhile go out once, the latest only."))
+    return mark_suspended(ctx, reply, op)
 
 
 @REGISTRY.command(
@@ -181,11 +185,84 @@ async def op_resume(ctx: Context, args: dict[str, Any]) -> Reply:
     return await _change(ctx, args["code"], "resume")
 
 
+SHOWN_OPEN = 20  # open tasks listed when op close is refused for them
+
+
 @REGISTRY.command(
-    "op close", OPERATION, summary=N_("Close an operation for good."), action=Action.RUN_OPERATION
+    "op close",
+    OPERATION,
+    Param(
+        "force",
+        Kind.SWITCH,
+        flag="force",
+        required=False,
+        help="cancel the tasks still open, then close",
+    ),
+    summary=N_("Close an operation for good (with open tasks: --force cancels them)."),
+    action=Action.RUN_OPERATION,
 )
 async def op_close(ctx: Context, args: dict[str, Any]) -> Reply:
-    return await _change(ctx, args["code"], "close")
+    done = await closing.close_operation(
+        ctx.session, actor=ctx.member, code=args["code"], force=args["force"], now=ctx.now
+    )
+    op, _ = done.operation, ctx._
+    if done.before is None:
+        return await _open_tasks_refusal(ctx, done)
+    reply = Reply(
+        title=_(
+            "Operation {code}: {before} → {after}.",
+            code=op.code,
+            before=_(done.before),
+            after=_(op.status),
+        ),
+        buttons=[Button(_("Summary"), f"summary {op.code}")],
+    )
+    if done.open_tasks:
+        reply.lines.append(
+            ctx.tr.ngettext(
+                "{count} open task cancelled; each agency concerned is told once.",
+                "{count} open tasks cancelled; each agency concerned is told once.",
+                len(done.open_tasks),
+            )
+        )
+    reply.lines.append(_("A final summary goes to every agency its marking lets read it."))
+    return reply
+
+
+async def _open_tasks_refusal(ctx: Context, done: closing.Closing) -> Reply:
+    """op close with open tasks: nothing changes; the tasks, and how to close anyway."""
+    op, _ = done.operation, ctx._
+    lens = await ctx.lens(op)
+    shown = [t for t in done.open_tasks if lens.reads_task(t.tlp, t.assignee_agency_id)]
+    reply = Reply(
+        title=ctx.tr.ngettext(
+            "{code} still has {count} open task: nothing was closed.",
+            "{code} still has {count} open tasks: nothing was closed.",
+            len(done.open_tasks),
+            code=op.code,
+        ),
+        tone=Tone.ERROR,
+        tlp=strictest(*(t.tlp for t in shown[:SHOWN_OPEN])),
+        lines=[
+            _(
+                "Finish, reassign or cancel them, or close anyway with: op close {code} --force "
+                "(it cancels them).",
+                code=op.code,
+            )
+        ],
+        buttons=[Button(_("Close and cancel them"), f"op close {op.code} --force")],
+    )
+    for task in shown[:SHOWN_OPEN]:
+        reply.items.append(
+            Item(task_line(ctx, task), buttons=next_actions(ctx, task), key=f"#{task.number}")
+        )
+    if len(shown) > SHOWN_OPEN:
+        reply.lines.append(
+            _("… and {count} more: task list {code}", count=len(shown) - SHOWN_OPEN, code=op.code)
+        )
+    if len(shown) < len(done.open_tasks):
+        reply.lines.append(withheld_line(ctx, len(done.open_tasks) - len(shown)))
+    return mark_suspended(ctx, reply, op)
 
 
 @REGISTRY.command(

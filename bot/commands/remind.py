@@ -1,21 +1,28 @@
-"""remind, digest and op cadence."""
+"""remind, snooze, reminders, remind cancel, digest and op cadence."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot import when
-from bot.binding import read_duration
+from bot.binding import parse_task_ref, read_duration
 from bot.commands.base import OPERATION, REGISTRY, TASK
 from bot.context import Context
 from bot.i18n import N_
 from bot.parser import UsageError
 from bot.registry import Kind, Param
-from bot.reply import Button, Reply
+from bot.reminders import stage_offsets
+from bot.reply import Button, Item, Reply, Section
+from bot.views import due_in, mark_suspended, span, strictest
+from operations import validation
 from operations.acting import Action
 from operations.member import service as member_service
+from operations.reminder import pending as pending_service
 from operations.reminder import service as reminder_service
+from operations.reminder.models import Reminder
+from operations.reminder.pending import Stage
 from operations.reminder.service import NOTE_MAX
+from operations.task.models import Task
 
 
 @REGISTRY.command(
@@ -37,13 +44,188 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
         note=args["note"],
         now=ctx.now,
     )
-    return Reply(
+    reply = Reply(
         title=ctx._(
             "Reminder set on {ref} for {when}.", ref=task.ref, when=ctx.when(reminder.fire_at)
         ),
-        lines=[ctx._("It will go to the chats of {agency}.", agency=task.assignee_agency.code)],
+        lines=[
+            ctx._("It will go to the chats of {agency}.", agency=task.assignee_agency.code),
+            ctx._("To cancel it: remind cancel {id}", id=reminder.id),
+        ],
         tlp=task.tlp,
     )
+    return mark_suspended(ctx, reply, task.operation)
+
+
+@REGISTRY.command(
+    "snooze",
+    TASK,
+    Param("FOR", Kind.DURATION, help="e.g. 1h, 1d"),
+    summary=N_("Hold a task's reminders to this chat's agency for a while, then remind once."),
+    action=Action.UPDATE_TASK,
+)
+async def snooze(ctx: Context, args: dict[str, Any]) -> Reply:
+    ref = args["ref"]
+    task, reminder = await reminder_service.snooze(
+        ctx.session,
+        actor=ctx.member,
+        code=ref.code,
+        number=ref.number,
+        agency_id=ctx.viewer.agency_id,
+        until=ctx.now + args["for"],
+        now=ctx.now,
+    )
+    reply = Reply(
+        title=ctx._(
+            "Reminders of {ref} snoozed until {when}.",
+            ref=task.ref,
+            when=ctx.when(reminder.fire_at),
+        ),
+        lines=[
+            ctx._(
+                "{agency} hears of it once then, whatever came due meanwhile.",
+                agency=task.assignee_agency.code,
+            )
+        ],
+        buttons=[Button(ctx._("Cancel the snooze"), f"remind cancel {reminder.id}")],
+    )
+    return mark_suspended(ctx, reply, task.operation)
+
+
+@REGISTRY.command(
+    "remind cancel",
+    Param("N", Kind.WORD, help="the reminder's number, as reminders shows it"),
+    summary=N_("Cancel a reminder or a snooze you set."),
+    action=Action.UPDATE_TASK,
+)
+async def remind_cancel(ctx: Context, args: dict[str, Any]) -> Reply:
+    number = args["n"].lstrip("#")
+    if not number.isdigit() or len(number) > 9:
+        raise UsageError(N_("{value} is not a reminder number (like 12)."), value=args["n"])
+    task, reminder = await reminder_service.cancel_reminder(
+        ctx.session, actor=ctx.member, reminder_id=int(number), now=ctx.now
+    )
+    title = (
+        ctx._("Snooze {id} on {ref} cancelled.", id=reminder.id, ref=task.ref)
+        if reminder.snooze_agency_id is not None
+        else ctx._("Reminder {id} on {ref} cancelled.", id=reminder.id, ref=task.ref)
+    )
+    return mark_suspended(ctx, Reply(title=title), task.operation)
+
+
+@REGISTRY.command(
+    "reminders",
+    Param("CODE|REF", Kind.WORD, required=False, help="an operation or a task (default: all)"),
+    summary=N_("The reminders still to come that you may see."),
+)
+async def reminders(ctx: Context, args: dict[str, Any]) -> Reply:
+    code, number = None, None
+    if args["code|ref"]:
+        target = args["code|ref"]
+        if "#" in target:
+            ref = parse_task_ref(target)
+            code, number = ref.code, ref.number
+        else:
+            code = validation.operation_code(target)
+    found = await pending_service.pending(
+        ctx.session,
+        actor=ctx.member,
+        code=code,
+        number=number,
+        offsets=stage_offsets(),
+        now=ctx.now,
+    )
+    lenses = {op.id: await ctx.lens(op) for op in found.operations}
+    stages = [
+        s
+        for s in found.stages
+        if lenses[s.task.operation_id].reads_task(s.task.tlp, s.task.assignee_agency_id)
+    ]
+    asked = [
+        (r, t)
+        for r, t in found.reminders
+        if lenses[t.operation_id].reads_task(t.tlp, t.assignee_agency_id)
+    ]
+    hidden = len(found.stages) - len(stages) + len(found.reminders) - len(asked)
+    reply = Reply(
+        title=ctx.tr.ngettext(
+            "{count} reminder to come", "{count} reminders to come", len(stages) + len(asked)
+        ),
+        tlp=strictest(*(s.task.tlp for s in stages), *(t.tlp for _r, t in asked)),
+    )
+    held = [op.code for op in found.operations if found.held(op)]
+    if held:
+        reply.lines.append(ctx._("Held while suspended: {codes}.", codes=", ".join(sorted(held))))
+    if stages:
+        reply.sections.append(
+            Section(ctx._("Next stage of each task"), items=[_stage_item(ctx, s) for s in stages])
+        )
+    if asked:
+        reply.sections.append(
+            Section(
+                ctx._("Set by people (cancel with: remind cancel N)"),
+                items=[_asked_item(ctx, r, t) for r, t in asked],
+            )
+        )
+    if not stages and not asked and not hidden:
+        reply.lines.append(ctx._("No reminder to come."))
+    if hidden:
+        reply.lines.append(
+            ctx.tr.ngettext(
+                "{count} reminder withheld by its task's TLP marking.",
+                "{count} reminders withheld by their tasks' TLP marking.",
+                hidden,
+            )
+        )
+    if found.full:
+        reply.lines.append(ctx._("Only the soonest are shown: ask about one operation or task."))
+    if len(found.operations) == 1:
+        mark_suspended(ctx, reply, found.operations[0])
+    return reply
+
+
+def _stage_item(ctx: Context, stage: Stage) -> Item:
+    task = stage.task
+    assert task.due_at is not None
+    if stage.snoozed_until is not None:
+        which = ctx._("snoozed by {agency}", agency=task.assignee_agency.code)
+    elif stage.before is not None:
+        which = ctx._("{span} before the due time", span=span(ctx, stage.before))
+    elif stage.overdue_days:
+        which = ctx.tr.ngettext("overdue, day {count}", "overdue, day {count}", stage.overdue_days)
+    else:
+        which = ctx._("at the due time")
+    text = ctx._(
+        "{ref} {title} → {agency}, {due}: next {when} ({which})",
+        ref=task.ref,
+        title=task.title,
+        agency=task.assignee_agency.code,
+        due=due_in(ctx, task.due_at),
+        when=ctx.when(stage.at),
+        which=which,
+    )
+    return Item(text, key=f"{task.ref}")
+
+
+def _asked_item(ctx: Context, reminder: Reminder, task: Task) -> Item:
+    if reminder.snooze_agency_id is not None:
+        what = ctx._("snooze of {agency}", agency=task.assignee_agency.code)
+    else:
+        what = ctx._("reminder")
+    text = ctx._(
+        "#{id} {when} — {ref} {title}: {what}",
+        id=reminder.id,
+        when=ctx.when(reminder.fire_at),
+        ref=task.ref,
+        title=task.title,
+        what=what,
+    )
+    if reminder.note:
+        text += " — " + reminder.note
+    buttons = []
+    if reminder.created_by_id == ctx.member.member_id:
+        buttons.append(Button(ctx._("Cancel"), f"remind cancel {reminder.id}"))
+    return Item(text, buttons=buttons, key=f"#{reminder.id}")
 
 
 @REGISTRY.command(

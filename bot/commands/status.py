@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Reply, UserText
+from bot.views import mark_suspended
 from operations.acting import Action
 from operations.enums import TLP
 from operations.status import service as status_service
@@ -48,4 +49,4 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
                 1,
             )
         )
-    return reply
+    return mark_suspended(ctx, reply, operation)

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Section, UserText
-from bot.views import next_actions, strictest, task_line, withheld_line
+from bot.views import mark_suspended, next_actions, strictest, task_line, withheld_line
 from operations.delivery import service as delivery_service
 from operations.summary import service as summary_service
 
@@ -127,4 +127,4 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             )
         )
     reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
-    return reply
+    return mark_suspended(ctx, reply, op)

@@ -18,6 +18,7 @@ from bot.registry import Kind, Param
 from bot.reply import Item, Reply
 from bot.views import (
     STATUS_NAMES,
+    mark_suspended,
     next_actions,
     strictest,
     task_fields,
@@ -65,7 +66,7 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.tlp, reply.fields = task.tlp, task_fields(ctx, task)
     else:
         reply.lines.append(withheld_line(ctx, 1))
-    return reply
+    return mark_suspended(ctx, reply, task.operation)
 
 
 @REGISTRY.command(
@@ -110,7 +111,7 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.lines.append(_("No task matches."))
     if len(shown) < len(tasks):
         reply.lines.append(withheld_line(ctx, len(tasks) - len(shown)))
-    return reply
+    return mark_suspended(ctx, reply, operation)
 
 
 async def _shown(ctx: Context, task: Task) -> bool:
@@ -147,7 +148,7 @@ async def _about(ctx: Context, task: Task, title: str, **more: Any) -> Reply:
         reply.lines.insert(0, task_line(ctx, task))
     else:
         reply.lines.insert(0, withheld_line(ctx, 1))
-    return reply
+    return mark_suspended(ctx, reply, task.operation)
 
 
 @REGISTRY.command(
@@ -214,22 +215,32 @@ async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
 @REGISTRY.command(
     "task due",
     TASK,
-    Param("WHEN", Kind.WHEN, help='e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z'),
-    summary=N_("Set or change a task's due time."),
+    Param(
+        "WHEN",
+        Kind.WHEN,
+        choices=("off",),
+        help='e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z; off to clear it',
+    ),
+    summary=N_("Set, change or clear (off) a task's due time."),
     action=Action.MANAGE_TASK,
 )
 async def task_due(ctx: Context, args: dict[str, Any]) -> Reply:
-    ref = args["ref"]
+    ref, due = args["ref"], args["when"]
     task, previous = await task_service.reschedule_task(
         ctx.session,
         actor=ctx.member,
         code=ref.code,
         number=ref.number,
-        due_at=args["when"],
+        due_at=None if due == "off" else due,
         now=ctx.now,
     )
-    return Reply(
-        title=ctx._("Task {ref} now due {when}.", ref=task.ref, when=ctx.when(task.due_at)),
+    if task.due_at is None:
+        title = ctx._("Task {ref} no longer has a due time; its reminders stop.", ref=task.ref)
+    else:
+        title = ctx._("Task {ref} now due {when}.", ref=task.ref, when=ctx.when(task.due_at))
+    reply = Reply(
+        title=title,
         lines=[ctx._("Was: {when}.", when=ctx.when(previous))],
         tlp=task.tlp if await _shown(ctx, task) else None,
     )
+    return mark_suspended(ctx, reply, task.operation)

@@ -30,6 +30,8 @@ class Operation(Base):
     next_task_number: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # when the lead agency was told the planned end (ends_at) had passed; it is told once
+    ends_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     lead_agency: Mapped[Agency] = relationship(lazy="raise")
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from operations import access, db
 from operations.actor import Actor
 from operations.agency.models import Agency
-from operations.enums import OPEN_TASK_STATUSES, OperationStatus, ParticipationRole
+from operations.enums import OPEN_TASK_STATUSES, OperationStatus, ParticipationRole, TaskStatus
 from operations.operation.models import Operation, Participation
+from operations.status.models import StatusUpdate
 from operations.summary.queries import ROLE_ORDER
 from operations.task.models import Task
 
@@ -124,3 +126,51 @@ async def open_task_count(session: AsyncSession, operation_id: int, agency_id: i
         )
     )
     return int(count or 0)
+
+
+async def task_counts(session: AsyncSession, operation_id: int) -> dict[str, int]:
+    """How many of an operation's tasks are in each state (every state named, zeros too)."""
+    rows = await session.execute(
+        select(Task.status, func.count(Task.id))
+        .where(Task.operation_id == operation_id)
+        .group_by(Task.status)
+    )
+    counts = {str(status): 0 for status in TaskStatus}
+    counts.update({str(status): int(n) for status, n in rows})
+    return counts
+
+
+async def status_update_count(session: AsyncSession, operation_id: int) -> int:
+    count = await session.scalar(
+        select(func.count(StatusUpdate.id)).where(StatusUpdate.operation_id == operation_id)
+    )
+    return int(count or 0)
+
+
+async def past_their_end(session: AsyncSession, now: datetime, *, limit: int) -> list[Operation]:
+    """Operations still going (planned or active) whose planned end has passed and whose lead
+    agency has not been told yet."""
+    stmt = (
+        select(Operation)
+        .options(joinedload(Operation.lead_agency))
+        .where(
+            Operation.status.in_((OperationStatus.PLANNED, OperationStatus.ACTIVE)),
+            Operation.ends_at <= now,
+            Operation.ends_told_at.is_(None),
+        )
+        .order_by(Operation.ends_at)
+        .limit(limit)
+    )
+    return list((await session.scalars(stmt)).unique())
+
+
+async def claim_end_notice(session: AsyncSession, operation_id: int, now: datetime) -> bool:
+    """Record that the lead agency is being told the end has passed; False if another sweep
+    (a replica) already did."""
+    result = await session.execute(
+        update(Operation)
+        .where(Operation.id == operation_id, Operation.ends_told_at.is_(None))
+        .values(ends_told_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))

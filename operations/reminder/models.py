@@ -21,7 +21,9 @@ class ReminderLog(Base):
 
 
 class Reminder(Base):
-    """A reminder someone asked for on a task (`remind REF WHEN`, or a snooze button)."""
+    """A reminder someone asked for on a task (`remind REF WHEN`), or a snooze (`snooze REF
+    FOR`: `snooze_agency_id` set): a snooze holds the task's stage reminders for that agency
+    until `fire_at`, then fires once in their place."""
 
     __tablename__ = "reminder"
     __table_args__ = (Index("ix_reminder_pending", "fired_at", "fire_at"),)
@@ -33,6 +35,7 @@ class Reminder(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    snooze_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agency.id"))
 
 
 class TaskReminderSchedule(Base):

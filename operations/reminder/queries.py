@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, select, update
+from sqlalchemy import Select, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.dml import ReturningInsert
 
 from operations.db import table
-from operations.enums import OperationStatus
+from operations.enums import OPEN_TASK_STATUSES, OperationStatus
 from operations.member.models import Member
 from operations.operation.models import Operation
 from operations.reminder.models import Reminder, ReminderLog, TaskReminderSchedule
@@ -93,13 +94,103 @@ async def logged(session: AsyncSession, keys: Sequence[str]) -> set[str]:
 
 
 async def custom_due(session: AsyncSession, now: datetime, *, limit: int) -> list[Reminder]:
+    """Reminders people set (and snoozes) that are due, on open tasks of operations that
+    remind; those of a suspended operation wait for it to resume."""
     stmt = (
         select(Reminder)
-        .where(Reminder.fired_at.is_(None), Reminder.fire_at <= now)
+        .join(Task, Task.id == Reminder.task_id)
+        .join(Operation, Operation.id == Task.operation_id)
+        .where(
+            Reminder.fired_at.is_(None),
+            Reminder.fire_at <= now,
+            Task.status.in_(OPEN_TASK_STATUSES),
+            Operation.status.in_(REMINDING),
+        )
         .order_by(Reminder.fire_at)
         .limit(limit)
     )
     return list(await session.scalars(stmt))
+
+
+async def snoozes(
+    session: AsyncSession, task_ids: Sequence[int], now: datetime
+) -> dict[tuple[int, int], datetime]:
+    """Snoozes still running on these tasks: (task id, agency id) -> until when."""
+    if not task_ids:
+        return {}
+    rows = await session.execute(
+        select(Reminder.task_id, Reminder.snooze_agency_id, func.max(Reminder.fire_at))
+        .where(
+            Reminder.task_id.in_(task_ids),
+            Reminder.fired_at.is_(None),
+            Reminder.snooze_agency_id.is_not(None),
+            Reminder.fire_at > now,
+        )
+        .group_by(Reminder.task_id, Reminder.snooze_agency_id)
+    )
+    return {(task, agency): until for task, agency, until in rows if agency is not None}
+
+
+async def drop_snoozes(session: AsyncSession, task_id: int, agency_id: int) -> None:
+    """Forget the pending snoozes of a task for an agency (a new snooze replaces them)."""
+    await session.execute(
+        delete(Reminder).where(
+            Reminder.task_id == task_id,
+            Reminder.snooze_agency_id == agency_id,
+            Reminder.fired_at.is_(None),
+        )
+    )
+
+
+async def pending_reminders(
+    session: AsyncSession, *, operation_ids: Sequence[int], task_id: int | None, limit: int
+) -> list[tuple[Reminder, Task]]:
+    """Reminders and snoozes not yet fired on open tasks, soonest first."""
+    stmt = (
+        select(Reminder, Task)
+        .join(Task, Task.id == Reminder.task_id)
+        .join(Operation, Operation.id == Task.operation_id)
+        .options(*_task_refs())
+        .where(Reminder.fired_at.is_(None), Task.status.in_(OPEN_TASK_STATUSES))
+        .order_by(Reminder.fire_at, Reminder.id)
+        .limit(limit)
+    )
+    stmt = stmt.where(Task.id == task_id) if task_id else stmt
+    stmt = stmt.where(Task.operation_id.in_(operation_ids))
+    rows = await session.execute(stmt)
+    return [(reminder, task) for reminder, task in rows.unique()]
+
+
+async def tasks_with_due(
+    session: AsyncSession, *, operation_ids: Sequence[int], task_id: int | None, limit: int
+) -> list[Task]:
+    """Open tasks with a due time (their stages are pending), the soonest due first."""
+    stmt = (
+        select(Task)
+        .join(Operation, Operation.id == Task.operation_id)
+        .options(*_task_refs())
+        .where(Task.status.in_(OPEN_TASK_STATUSES), Task.due_at.is_not(None))
+        .where(Task.operation_id.in_(operation_ids))
+        .order_by(Task.due_at, Task.id)
+        .limit(limit)
+    )
+    stmt = stmt.where(Task.id == task_id) if task_id else stmt
+    return list((await session.scalars(stmt)).unique())
+
+
+def _task_refs() -> tuple[Any, ...]:
+    """Load a task's operation (with its lead agency) and its assignee agency."""
+    return (
+        contains_eager(Task.operation).joinedload(Operation.lead_agency),
+        joinedload(Task.assignee_agency),
+    )
+
+
+async def reminder(session: AsyncSession, reminder_id: int) -> Reminder | None:
+    """A reminder not yet fired, by id."""
+    return await session.scalar(
+        select(Reminder).where(Reminder.id == reminder_id, Reminder.fired_at.is_(None))
+    )
 
 
 async def tasks_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Task]:

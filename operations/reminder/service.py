@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +13,9 @@ from operations.acting import Action
 from operations.actor import Actor
 from operations.audit import service as audit
 from operations.enums import OPEN_TASK_STATUSES
-from operations.errors import Invalid
+from operations.errors import Invalid, InvalidTransition, NotFound, NotPermitted
 from operations.member.models import Member
+from operations.operation import queries as operation_queries
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
 from operations.reminder import queries
@@ -29,29 +30,29 @@ NOTE_MAX = 500
 
 @dataclass(frozen=True, slots=True)
 class TaskReminder:
-    """A task reminder due now; `kind` is before:<seconds>, due, overdue:<days> or custom."""
+    """A task reminder due now; `kind` is before:<seconds>, due, overdue:<days>, custom or
+    snooze. `covers` are the keys of the other reminders of the task it goes out for (one
+    message per task and sweep); a `silent` one is only recorded (a snooze of an agency that
+    no longer has the task)."""
 
     key: str
     kind: str
     task: Task
-    note: str | None = None
-    before: timedelta | None = None
-    overdue_days: int = 0
+    notes: tuple[str, ...] = ()
     seen: datetime | None = None  # the schedule's instant that brought it (None: custom)
     next_at: datetime | None = None  # the task's next instant once this has fired
+    covers: tuple[str, ...] = ()
+    silent: bool = False
 
 
-def _stage(
-    due: datetime, now: datetime, offsets: Sequence[timedelta]
-) -> tuple[str, timedelta | None, int] | None:
+def _stage(due: datetime, now: datetime, offsets: Sequence[timedelta]) -> str | None:
     if due > now:
         reached = [o for o in offsets if due - o <= now]
         if not reached:
             return None
-        offset = min(reached)  # after downtime only the latest stage is sent
-        return f"before:{int(offset.total_seconds())}", offset, 0
+        return f"before:{int(min(reached).total_seconds())}"  # after downtime: the latest only
     days = int((now - due) // DAY)
-    return ("due", None, 0) if days == 0 else (f"overdue:{days}", None, days)
+    return "due" if days == 0 else f"overdue:{days}"
 
 
 def next_instant(due: datetime, now: datetime, offsets: Sequence[timedelta]) -> datetime:
@@ -69,9 +70,10 @@ async def due_task_reminders(
 
     Only tasks whose next instant (task_reminder_schedule) has come are read. Those with
     nothing to send (a stage already sent, a closed task, an operation that does not remind)
-    are moved to their next instant here; the others move when their reminder is recorded
-    (advance). The key names the due time too, so changing a task's due time re-arms its
-    reminders.
+    are moved to their next instant here, and a task its agency snoozed to the snooze's end
+    (its stage is not recorded, so the latest one reached then goes out); the others move when
+    their reminder is recorded (advance). The key names the due time too, so changing a task's
+    due time re-arms its reminders.
     """
     candidates: list[TaskReminder] = []
     moves: list[tuple[int, datetime, datetime | None]] = []
@@ -81,21 +83,26 @@ async def due_task_reminders(
             moves.append((task.id, seen, None))  # an operation resumed schedules them again
             continue
         after = next_instant(task.due_at, now, offsets)
-        stage = _stage(task.due_at, now, offsets)
-        if stage is None:
+        kind = _stage(task.due_at, now, offsets)
+        if kind is None:
             moves.append((task.id, seen, after))
             continue
-        kind, before, days = stage
         key = f"task:{task.id}:{task.due_at.isoformat()}:{kind}"
-        candidates.append(
-            TaskReminder(
-                key, kind, task, before=before, overdue_days=days, seen=seen, next_at=after
-            )
-        )
+        candidates.append(TaskReminder(key, kind, task, seen=seen, next_at=after))
     done = await queries.logged(session, [c.key for c in candidates])
     moves += [(c.task.id, c.seen, c.next_at) for c in candidates if c.key in done and c.seen]
+    held = await queries.snoozes(session, [c.task.id for c in candidates], now)
+    due = []
+    for c in candidates:
+        until = held.get((c.task.id, c.task.assignee_agency_id))
+        if c.key in done:
+            continue
+        if until is not None and c.seen is not None:
+            moves.append((c.task.id, c.seen, until))
+        else:
+            due.append(c)
     await queries.reschedule(session, moves)
-    return [c for c in candidates if c.key not in done]
+    return due
 
 
 async def advance(session: AsyncSession, items: Sequence[TaskReminder]) -> None:
@@ -106,14 +113,43 @@ async def advance(session: AsyncSession, items: Sequence[TaskReminder]) -> None:
 
 
 async def due_custom_reminders(session: AsyncSession, *, now: datetime) -> list[TaskReminder]:
-    """Reminders people set that are due; they are marked fired when recorded."""
+    """Reminders people set, and snoozes ending, that are due on open tasks of operations that
+    remind; they are marked fired when recorded."""
     reminders = await queries.custom_due(session, now, limit=SWEEP_LIMIT)
     tasks = await queries.tasks_by_ids(session, [r.task_id for r in reminders])
     return [
-        TaskReminder(f"custom:{r.id}", "custom", tasks[r.task_id], note=r.note)
+        TaskReminder(
+            f"custom:{r.id}",
+            "custom" if r.snooze_agency_id is None else "snooze",
+            tasks[r.task_id],
+            notes=(r.note,) if r.note else (),
+            silent=r.snooze_agency_id not in (None, tasks[r.task_id].assignee_agency_id),
+        )
         for r in reminders
         if r.task_id in tasks
     ]
+
+
+def one_per_task(items: Sequence[TaskReminder]) -> list[TaskReminder]:
+    """What is due for one task in one sweep goes out as one reminder: its stage (if any)
+    with every note, the other keys recorded with it (after a snooze or a resumed operation,
+    only the latest stage and one message)."""
+    by_task: dict[int, list[TaskReminder]] = {}
+    for item in items:
+        by_task.setdefault(item.task.id, []).append(item)
+    merged = []
+    for group in by_task.values():
+        heard = [i for i in group if not i.silent]
+        staged = [i for i in heard if i.seen is not None]
+        lead = (staged or heard or group)[0]
+        merged.append(
+            replace(
+                lead,
+                notes=tuple(n for i in group for n in i.notes),
+                covers=tuple(i.key for i in group if i is not lead),
+            )
+        )
+    return merged
 
 
 async def record_fired(session: AsyncSession, *, key: str, now: datetime) -> bool:
@@ -128,6 +164,25 @@ async def record_fired(session: AsyncSession, *, key: str, now: datetime) -> boo
     return True
 
 
+async def _task_to_remind(
+    session: AsyncSession, actor: Actor, code: str, number: int, command: str
+) -> Task:
+    """An open task of a live operation that the actor may update (remind, snooze)."""
+    task = await task_service.get_task(session, actor=actor, code=code, number=number)
+    await operation_service.authorize(
+        session,
+        actor=actor,
+        action=Action.UPDATE_TASK,
+        command=command,
+        operation=task.operation,
+        subject_agency_id=task.assignee_agency_id,
+    )
+    operation_service.require_live(task.operation, command)
+    if task.status not in OPEN_TASK_STATUSES:
+        raise InvalidTransition("task", task.ref, current=task.status, target=command)
+    return task
+
+
 async def create_reminder(
     session: AsyncSession,
     *,
@@ -138,17 +193,8 @@ async def create_reminder(
     note: str | None,
     now: datetime,
 ) -> tuple[Task, Reminder]:
-    """A reminder on a task at a given time (also what the snooze buttons make)."""
-    task = await task_service.get_task(session, actor=actor, code=code, number=number)
-    await operation_service.authorize(
-        session,
-        actor=actor,
-        action=Action.UPDATE_TASK,
-        command="remind",
-        operation=task.operation,
-        subject_agency_id=task.assignee_agency_id,
-    )
-    operation_service.require_live(task.operation, "remind")
+    """A reminder on an open task at a given time."""
+    task = await _task_to_remind(session, actor, code, number, "remind")
     if fire_at <= now:
         raise Invalid("remind", "past")
     clean = validation.text("note", note, max_length=NOTE_MAX) if note else None
@@ -163,9 +209,86 @@ async def create_reminder(
         action="task.remind",
         subject=f"task:{task.ref}",
         now=now,
-        details={"at": fire_at, "note": clean},
+        details={"at": fire_at, "note": clean, "id": reminder.id},
     )
     return task, reminder
+
+
+async def snooze(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    number: int,
+    agency_id: int | None,
+    until: datetime,
+    now: datetime,
+) -> tuple[Task, Reminder]:
+    """Hold every stage reminder of a task for an agency (the chat's) until `until`, then
+    remind once; a new snooze replaces the agency's former one."""
+    task = await _task_to_remind(session, actor, code, number, "snooze")
+    if agency_id != task.assignee_agency_id:
+        raise Invalid("snooze", "not_assignee", ref=task.ref, agency=task.assignee_agency.code)
+    if until <= now:
+        raise Invalid("remind", "past")
+    await queries.drop_snoozes(session, task.id, agency_id)
+    reminder = Reminder(
+        task_id=task.id,
+        fire_at=until,
+        note=None,
+        created_by_id=actor.member_id,
+        created_at=now,
+        snooze_agency_id=agency_id,
+    )
+    session.add(reminder)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.snooze",
+        subject=f"task:{task.ref}",
+        now=now,
+        details={"until": until, "agency": task.assignee_agency.code, "id": reminder.id},
+    )
+    return task, reminder
+
+
+async def cancel_reminder(
+    session: AsyncSession, *, actor: Actor, reminder_id: int, now: datetime
+) -> tuple[Task, Reminder]:
+    """Cancel a reminder (or snooze) one set oneself and that has not fired."""
+    reminder = await queries.reminder(session, reminder_id)
+    task = await queries.tasks_by_ids(session, [reminder.task_id]) if reminder else {}
+    found = task.get(reminder.task_id) if reminder else None
+    if reminder is None or found is None:
+        raise NotFound("reminder", str(reminder_id))
+    try:  # a reminder on a task the actor may not know of does not exist for them
+        await task_service.get_task(
+            session, actor=actor, code=found.operation.code, number=found.number
+        )
+    except NotFound:
+        raise NotFound("reminder", str(reminder_id)) from None
+    await operation_service.authorize(
+        session,
+        actor=actor,
+        action=Action.UPDATE_TASK,
+        command="remind cancel",
+        operation=found.operation,
+        subject_agency_id=found.assignee_agency_id,
+    )
+    if reminder.created_by_id != actor.member_id:
+        raise NotPermitted("remind cancel", reason="not_yours", key=str(reminder_id))
+    await session.delete(reminder)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.remind.cancel",
+        subject=f"task:{found.ref}",
+        now=now,
+        details={"id": reminder_id, "at": reminder.fire_at},
+    )
+    return found, reminder
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +313,17 @@ async def due_cadence_reminders(session: AsyncSession, *, now: datetime) -> list
         candidates.append(CadenceReminder(key, operation, last, now - since))
     done = await queries.logged(session, [c.key for c in candidates])
     return [c for c in candidates if c.key not in done]
+
+
+async def due_end_notices(session: AsyncSession, *, now: datetime) -> list[tuple[Operation, int]]:
+    """Operations still going whose planned end (--ends) has passed, each with its number of
+    open tasks; each is recorded as told (operation.ends_told_at), so the lead hears it once."""
+    told = []
+    for operation in await operation_queries.past_their_end(session, now, limit=SWEEP_LIMIT):
+        if await operation_queries.claim_end_notice(session, operation.id, now):
+            counts = await operation_queries.task_counts(session, operation.id)
+            told.append((operation, sum(counts[str(s)] for s in OPEN_TASK_STATUSES)))
+    return told
 
 
 async def set_cadence(

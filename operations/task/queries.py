@@ -45,6 +45,14 @@ async def by_number(
     return await session.scalar(stmt)
 
 
+async def open_tasks(session: AsyncSession, operation_id: int) -> list[Task]:
+    """Every open task of an operation, by number."""
+    stmt = _with_refs().where(
+        Task.operation_id == operation_id, Task.status.in_(OPEN_TASK_STATUSES)
+    )
+    return list((await session.scalars(change_lock(stmt, Task).order_by(Task.number))).unique())
+
+
 async def list_for_operation(
     session: AsyncSession,
     operation_id: int,

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import events, validation
+from operations import acting, events, validation
 from operations.acting import Action
 from operations.actor import Actor
 from operations.agency import service as agency_service
@@ -280,14 +280,16 @@ async def reschedule_task(
     actor: Actor,
     code: str,
     number: int,
-    due_at: datetime,
+    due_at: datetime | None,
     now: datetime,
 ) -> tuple[Task, datetime | None]:
-    """Set a task's due time; returns the task and its former due time."""
+    """Set a task's due time, or clear it (None); returns the task and its former due time."""
     task = await _writable_task(session, actor, code, number, "task due", Action.MANAGE_TASK)
     if task.status not in TRANSITIONS[TaskAction.CANCEL][0]:
         raise InvalidTransition("task", task.ref, current=task.status, target="due")
     previous = task.due_at
+    if due_at is None and previous is None:
+        raise Invalid("due", "none", ref=task.ref)
     task.due_at, task.updated_at = _future("due", due_at, now), now
     await session.flush()
     await audit.record(
@@ -301,3 +303,41 @@ async def reschedule_task(
     )
     _emit(session, EventKind.TASK_RESCHEDULED, task, now)
     return task, previous
+
+
+async def open_tasks(session: AsyncSession, *, operation: Operation) -> list[Task]:
+    """Every open task of an operation, by number."""
+    return await queries.open_tasks(session, operation.id)
+
+
+async def cancel_open_tasks(
+    session: AsyncSession, *, actor: Actor, operation: Operation, now: datetime
+) -> list[Task]:
+    """Cancel every open task of an operation that is being closed, each audited as a
+    `task cancel` is; the agencies hear of them once each, from the closing (not per task)."""
+    tasks = await open_tasks(session, operation=operation)
+    stance = await operation_service.stance(session, agency_id=actor.agency_id, operation=operation)
+    for task in tasks:
+        acting.require(
+            actor,
+            Action.MANAGE_TASK,
+            "op close --force",
+            stance=stance,
+            subject_agency_id=task.assignee_agency_id,
+            operation=operation.code,
+            lead=operation.lead_agency.code,
+        )
+    for task in tasks:
+        current = task.status
+        task.status, task.blocked_reason, task.updated_at = TaskStatus.CANCELLED, None, now
+        await session.flush()
+        await audit.record(
+            session,
+            actor=actor,
+            action="task.cancel",
+            subject=f"task:{task.ref}",
+            now=now,
+            details={"from": str(current), "to": str(TaskStatus.CANCELLED), "reason": "op close"},
+            rows=[task],
+        )
+    return tasks

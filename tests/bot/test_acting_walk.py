@@ -66,10 +66,15 @@ SAMPLES: dict[str, Sample] = {
     "status": Sample('status OP-1 "Phase 2"'),
     "summary": Sample("summary OP-1"),
     "remind": Sample('remind OP-1#1 "in 1h"', ("PT",)),
+    "snooze": Sample("snooze OP-1#1 1h", ("PT",)),
+    "remind cancel": Sample("remind cancel 1", ("PT",)),  # the admin's: "not yours" is allowed
 }
 COMMANDS = {c.path: c for c in REGISTRY.all()}
 READS = {"op show", "task list", "summary"}  # need the READ grant; declared by no command
-ANYONE = {"help", "start", "join", "connect", "whoami", "agency list", "op list", "digest"}
+ANYONE = {
+    *("help", "start", "join", "connect", "whoami", "agency list", "op list", "digest"),
+    "reminders",
+}
 
 
 def test_every_command_is_walked_or_open_to_every_member() -> None:
@@ -104,6 +109,7 @@ async def _world(chat: Chat, admin: Person) -> dict[tuple[Role, str], Person]:
         await admin.says(line)
     await admin.says("op start OP-1")
     await admin.says('task add OP-1 "Seize" --to PT --due "in 2d"')
+    await admin.says('remind OP-1#1 "in 1d"')  # reminder 1, for remind cancel
     people = {}
     for role in ROLES:
         for agency in AGENCIES:

@@ -306,7 +306,7 @@ async def test_invalid_operation_transition_says_the_current_state(world: World)
 
 
 async def test_closed_operation_refuses_new_tasks_saying_it_is_closed(world: World) -> None:
-    await ok(world.admin, "op close PANGEA-18")
+    await ok(world.admin, "op close PANGEA-18 --force")
     reply = await refused(world.admin, TASK_ADD, "PANGEA-18", "closed", command="task add")
     # the reason must read as a sentence, not as a transition to the state "task add"
     assert "become task add" not in reply.title
@@ -314,8 +314,9 @@ async def test_closed_operation_refuses_new_tasks_saying_it_is_closed(world: Wor
 
 async def test_user_without_the_role_is_told_which_role(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
-    reply = await refused(liaison, TASK_ADD, "task add", "coordinator", command="task add")
-    assert "admin" in reply.title
+    # the liaison reads French: "admins and coordinators ..."
+    reply = await refused(liaison, TASK_ADD, "task add", "coordinateurs", command="task add")
+    assert "administrateurs" in reply.title
 
 
 async def test_observer_cannot_update_tasks(world: World) -> None:
@@ -328,7 +329,7 @@ async def test_liaison_cannot_update_another_agencys_task(world: World) -> None:
     await refused(
         liaison,
         "task done PANGEA-18#2",
-        "of the agency the task is assigned to",
+        "du service auquel la tâche est attribuée",  # "of the agency the task is assigned to"
         command="task done",
     )
 
@@ -393,7 +394,7 @@ async def test_member_joining_again(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
     invite = await ok(world.admin, "invite ES-UCO --role liaison")
     code = invite.lines[-1].removeprefix("join ")
-    await refused(liaison, f"join {code}", "already joined", command="join")
+    await refused(liaison, f"join {code}", "déjà inscrit", command="join")  # "already joined"
 
 
 @pytest.mark.parametrize(
@@ -439,8 +440,8 @@ async def test_unquoted_due_reads_two_words(world: World) -> None:
     liaison = await world.member("coordinator", "FR-OCLCTIC")  # reads in Europe/Paris
     reply = await ok(liaison, f"{TASK_ADD} --due tomorrow 06:00 --priority high")
     fields = {f.label: f.value for f in reply.fields}
-    assert fields["Due"] == "2026-11-27 06:00 CET"
-    assert fields["Priority"] == "high"
+    assert fields["Échéance"] == "2026-11-27 06:00 CET"  # the coordinator reads French
+    assert fields["Priorité"] == "high"
 
 
 async def test_unquoted_due_of_three_words(world: World) -> None:

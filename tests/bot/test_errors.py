@@ -107,6 +107,8 @@ DETAILS = {
     ("agency", "not_participating"): {"agency": "US-FDA", "operation": "PANGEA-18"},
     ("agency", "is_lead"): {"agency": "FR-OCLCTIC", "operation": "PANGEA-18"},
     ("agency", "has_open_tasks"): {"agency": "ES-UCO", "operation": "PANGEA-18", "count": "2"},
+    ("due", "none"): {"ref": "PANGEA-18#1"},
+    ("snooze", "not_assignee"): {"ref": "PANGEA-18#1", "agency": "ES-UCO"},
 }
 
 

@@ -50,8 +50,8 @@ async def tina(chat: Chat, admin: Person) -> Person:
 async def test_status_reaches_the_agencies_its_marking_allows(
     tina: Person, sessions: async_sessionmaker[AsyncSession], tlp: str, chats: set[str]
 ) -> None:
-    out = await ok(tina, f'status OP-1 "Phase 2" --tlp {tlp}')
-    assert f"Sent to {len(chats)} agencies, {len(chats)} chats." in out
+    out = await ok(tina, f'status OP-1 "Phase 2" --tlp {tlp}')  # Tina reads French
+    assert f"Envoyé à {len(chats)} services, {len(chats)} discussions." in out
     rows = await sent(sessions)
     assert {r.chat_id for r in rows} == chats
     assert all(from_json(r.payload).tlp == tlp for r in rows)
@@ -70,7 +70,7 @@ async def test_red_is_never_broadcast(
     tina: Person, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     out = await ok(tina, 'status OP-1 "Source identity" --tlp RED')
-    assert "Withheld from 3 agencies' chats by the marking." in out
+    assert "Non transmis aux discussions de 3 services en raison du marquage." in out
     assert await sent(sessions) == []
 
 
@@ -79,7 +79,7 @@ async def test_each_chat_reads_its_agencys_time_and_the_origin_chat_is_skipped(
 ) -> None:
     tina.chat_id = "-2"  # typed in AR's group: that group already sees the answer
     out = await ok(tina, 'status OP-1 "Phase 2"')
-    assert "Sent to 2 agencies, 2 chats." in out
+    assert "Envoyé à 2 services, 2 discussions." in out
     rows = {r.chat_id: from_json(r.payload) for r in await sent(sessions)}
     assert set(rows) == {"-1", "-3"}
     assert rows["-1"].fields[1].value == "2026-11-26 11:00 CET"
@@ -90,7 +90,7 @@ async def test_task_events_go_to_the_assignee_and_completion_also_to_the_lead(
     tina: Person, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     out = await ok(tina, 'task add OP-1 "Raid" --to AR')
-    assert "Sent to 1 agency, 1 chat." in out
+    assert "Envoyé à 1 service, 1 discussion." in out
     await ok(tina, "task start OP-1#1")  # no noise for a start
     await ok(tina, "task done OP-1#1")
     await ok(tina, "task assign OP-1#1 FR")  # reassigning a done task is allowed: both hear
@@ -121,7 +121,7 @@ async def test_summary_withholds_updates_the_readers_marking_does_not_cover(
         "Strict plan",
         "Source identity",
     ]  # the lead agency reads everything
-    assert readers["AR"][-1] == "1 update withheld by its TLP marking."
+    assert readers["AR"][-1] == "1 informe de situación oculto por su marcado TLP."  # Spanish
     assert any("Strict plan" in line for line in readers["AR"])
     assert not any("Source identity" in line for line in readers["AR"])
     assert readers["SG"] == [

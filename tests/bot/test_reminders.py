@@ -85,21 +85,21 @@ async def test_each_task_reminder_fires_at_its_instant_and_once(
         assert await sweep.sweep() == fired, moment
         assert await sweep.sweep() == 0, f"fired twice at {moment}"
     sent = await titles(sessions, "reminder")
-    assert sent == [
-        "Reminder: OP-1#1 is due in 1d",
-        "Reminder: OP-1#1 is due in 1h",
-        "Due now: OP-1#1",
-        "Overdue: OP-1#1 was due 1 day ago",
-        "Overdue: OP-1#1 was due 2 days ago",
+    assert sent == [  # AR reads Spanish: "Reminder: OP-1#1 due in 1 day" ...
+        "Recordatorio: OP-1#1 vence en 1 día",
+        "Recordatorio: OP-1#1 vence en 1 h",
+        "Recordatorio: OP-1#1 vence ahora",
+        "Recordatorio: OP-1#1 vencida hace 1 día",
+        "Recordatorio: OP-1#1 vencida hace 2 días",
     ]
     rows = await deliveries(sessions, "reminder")
     assert {r.chat_id for r in rows} == {"-1002"}  # the assignee agency's chat only
     reply = from_json(rows[0].payload)
-    assert "due 2026-11-28 09:00 -03" in reply.lines[0]  # rendered in Buenos Aires time
+    assert "vence 2026-11-28 09:00 -03" in reply.lines[0]  # rendered in Buenos Aires time
     assert [b.command for b in reply.buttons] == [
         "task done OP-1#1",
-        "remind OP-1#1 in 1h",
-        "remind OP-1#1 in 1d",
+        "snooze OP-1#1 1h",
+        "snooze OP-1#1 1d",
     ]
 
 
@@ -109,7 +109,7 @@ async def test_after_downtime_only_the_latest_stage_is_sent(
     await says_ok(world["admin"], 'task add OP-1 "Raid" --to AR --due 2026-11-28T12:00Z')
     clock.set(datetime(2026, 11, 28, 11, 30, tzinfo=UTC))  # the bot was down for two days
     assert await sweeper(sessions, clock).sweep() == 1
-    assert await titles(sessions, "reminder") == ["Reminder: OP-1#1 is due in 1h"]
+    assert await titles(sessions, "reminder") == ["Recordatorio: OP-1#1 vence en 30 min"]
 
 
 async def test_done_tasks_are_not_chased(
@@ -139,8 +139,8 @@ async def test_snooze_and_custom_reminders_fire_once(
     world: dict[str, Person], sessions: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
     await says_ok(world["admin"], 'task add OP-1 "Raid" --to SG')
-    out = await says_ok(world["tina"], "remind OP-1#1 in 1h")  # what the Snooze 1 h button runs
-    assert "Reminder set on OP-1#1 for 2026-11-26 12:00 CET" in out
+    out = await says_ok(world["tina"], "remind OP-1#1 in 1h")
+    assert "Rappel programmé sur OP-1#1 pour 2026-11-26 12:00 CET" in out  # Tina reads French
     await says_ok(world["tina"], 'remind OP-1#1 tomorrow 09:00 "Call the prosecutor"')
     sweep = sweeper(sessions, clock)
     clock.advance(59 * timedelta(minutes=1))
@@ -158,7 +158,7 @@ async def test_snooze_and_custom_reminders_fire_once(
 async def test_reminders_in_the_past_are_refused(world: dict[str, Person]) -> None:
     await says_ok(world["admin"], 'task add OP-1 "Raid" --to SG')
     out = await world["tina"].says("remind OP-1#1 2026-11-26T09:00Z")
-    assert "The reminder time must be in the future." in out
+    assert "L'heure du rappel doit se situer dans le futur." in out
 
 
 async def test_cadence_reminds_the_lead_agency_once_per_period(
@@ -180,7 +180,7 @@ async def test_cadence_reminds_the_lead_agency_once_per_period(
     assert await sweep.sweep() == 0
     rows = await deliveries(sessions, "cadence")
     assert {r.chat_id for r in rows} == {"-1001"}
-    assert from_json(rows[0].payload).title == "No status update on OP-1 for 4h"
+    assert from_json(rows[0].payload).title == "Aucun point de situation sur OP-1 depuis 4h"
     too_short = await world["admin"].says("op cadence OP-1 5m")
     assert "at least 10 minutes" in too_short
 
@@ -248,7 +248,8 @@ async def test_two_sweepers_on_one_database_fire_each_reminder_once(
 
     for n in range(6):
         await says_ok(world["admin"], f'task add OP-1 "Raid {n}" --to AR --due 2026-11-27T09:00Z')
-    await says_ok(world["tina"], "remind OP-1#1 in 2h")
+    await says_ok(world["admin"], 'task add OP-1 "Watch" --to AR')  # no due time
+    await says_ok(world["tina"], "remind OP-1#7 in 2h")
     clock.set(datetime(2026, 11, 27, 9, 0, tzinfo=UTC))  # every task is due now
     other_engine = make_engine(database_url)
     try:

@@ -149,6 +149,41 @@ def test_weekdays() -> None:
     assert when("thurs") == utc(2026, 12, 3, 8, 0)
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # NOW is Friday 2026-11-27 10:00 in Paris (09:00 UTC)
+        ("next monday 09:00", utc(2026, 11, 30, 8, 0)),
+        ("next monday", utc(2026, 11, 30, 8, 0)),
+        ("Next Fri 17:30", utc(2026, 12, 4, 16, 30)),  # never today, as "fri 17:30"
+        ("monday 9am", utc(2026, 11, 30, 8, 0)),
+        ("monday 9 AM", utc(2026, 11, 30, 8, 0)),
+        ("9:30pm", utc(2026, 11, 27, 20, 30)),
+        ("9:30 pm", utc(2026, 11, 27, 20, 30)),
+        ("9am", utc(2026, 11, 28, 8, 0)),  # already passed today: tomorrow
+        ("12am", utc(2026, 11, 27, 23, 0)),  # midnight starting Saturday
+        ("12pm", utc(2026, 11, 27, 11, 0)),
+        ("noon", utc(2026, 11, 27, 11, 0)),
+        ("midnight", utc(2026, 11, 27, 23, 0)),
+        ("tomorrow noon", utc(2026, 11, 28, 11, 0)),
+        ("today 6pm", utc(2026, 11, 27, 17, 0)),
+        ("in 1 hour", utc(2026, 11, 27, 10, 0)),
+        ("in 90 minutes", utc(2026, 11, 27, 10, 30)),
+    ],
+)
+def test_common_ways_of_writing_a_time(text: str, expected: datetime) -> None:
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"), [("13pm", "13pm"), ("0am", "0am"), ("9:75am", "9:75am")]
+)
+def test_twelve_hour_times_out_of_range(text: str, reason: str) -> None:
+    with pytest.raises(WhenError) as info:
+        when(text)
+    assert info.value.reason == f"no such time: {reason}"
+
+
 def test_day_word_uses_local_date_not_utc_date() -> None:
     # 23:30 UTC on Nov 27 is already Nov 28 in Singapore.
     now = utc(2026, 11, 27, 23, 30)
@@ -237,7 +272,7 @@ def test_impossible_values(text: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["next friday", "garbage", "", "   ", "in", "friday noon", "tomorrow 9", "18h00", "20261201"],
+    ["next week", "garbage", "", "   ", "in", "next 9am", "tomorrow 9", "18h00", "20261201"],
 )
 def test_garbage(text: str) -> None:
     with pytest.raises(WhenError) as info:
@@ -247,8 +282,8 @@ def test_garbage(text: str) -> None:
 
 def test_unknown_format_reason_quotes_input() -> None:
     with pytest.raises(WhenError) as info:
-        when("  next   friday ")
-    assert info.value.reason.startswith('unknown time format "next friday"')
+        when("  next   fortnight ")
+    assert info.value.reason.startswith('unknown time format "next fortnight"')
 
 
 def test_naive_now_is_a_programming_error() -> None:

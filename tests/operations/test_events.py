@@ -34,6 +34,9 @@ HEARD_BY = {
     EventKind.STATUS_POSTED: {"FR-PN", "US-FBI", "SG-SPF", "IT-CC"},  # every agency taking part
     EventKind.CADENCE_DUE: {"FR-PN"},
     EventKind.DELIVERY_FAILED: {"FR-PN"},
+    EventKind.CLOSED_TASKS: {"US-FBI"},  # the agency it is addressed to (one per agency)
+    EventKind.OPERATION_CLOSED: {"FR-PN", "US-FBI", "SG-SPF", "IT-CC"},  # the final summary
+    EventKind.ENDS_PASSED: {"FR-PN"},
 }
 STANCES = {
     "FR-PN": Stance.LEAD,
@@ -105,6 +108,14 @@ async def test_every_event_reaches_exactly_the_chats_the_design_allows(
             status=update,
             previous=previous,
             before=TaskStatus.OPEN,
+            addressee=cast.us.id,
         )
         heard = await events.audience(session, event)
     assert {codes[a]: v for a, v in heard.items()} == expected(kind, tlp)
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+def test_every_event_kind_fits_the_deliveries_kind_column(kind: EventKind) -> None:
+    from operations.delivery.models import Delivery
+
+    assert len(kind.value) <= Delivery.__table__.c.kind.type.length  # PostgreSQL enforces it

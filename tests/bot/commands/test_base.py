@@ -55,12 +55,12 @@ MATRIX = [
     ("task done PANGEA-18#1",                                OK,     OK,     ROLE,   OK,     ROLE),
     ("task reopen PANGEA-18#1",                              OK,     OK,     ROLE,   OK,     ROLE),
     ("task start PANGEA-18#2",                               OK,     OK,     ROLE,   ROLE,   ROLE),
+    ("remind PANGEA-18#2 tomorrow 08:00",                    OK,     OK,     ROLE,   ROLE,   ROLE),
     ("task cancel PANGEA-18#2",                              OK,     OK,     ROLE,   ROLE,   ROLE),
     ("task assign PANGEA-18#1 ES-UCO",                       OK,     OK,     ROLE,   ROLE,   ROLE),
     ("task due PANGEA-18#1 in 2d",                           OK,     OK,     ROLE,   ROLE,   ROLE),
     ('status PANGEA-18 "All in position"',                   OK,     OK,     ROLE,   ROLE,   ROLE),
     ('remind PANGEA-18#1 in 2h "Check the van"',             OK,     OK,     ROLE,   OK,     ROLE),
-    ("remind PANGEA-18#2 tomorrow 08:00",                    OK,     OK,     ROLE,   ROLE,   ROLE),
     ("op cadence PANGEA-18 4h",                              OK,     OK,     ROLE,   ROLE,   ROLE),
     ("digest on --at 07:30",                                 OK,     OK,     OK,     OK,     OK),
     ("remind SECRET-9#1 in 2h",                              OK,     HIDDEN, ROLE,   HIDDEN, ROLE),
@@ -68,7 +68,7 @@ MATRIX = [
     ('task add SECRET-9 "x" --to US-FDA',                    OK,     HIDDEN, ROLE,   ROLE,   ROLE),
     ("op start SECRET-9",                                    OK,     HIDDEN, ROLE,   ROLE,   ROLE),
     ("op suspend PANGEA-18",                                 OK,     OK,     ROLE,   ROLE,   ROLE),
-    ("op close PANGEA-18",                                   OK,     OK,     ROLE,   ROLE,   ROLE),
+    ("op close PANGEA-18 --force",                           OK,     OK,     ROLE,   ROLE,   ROLE),
 ]  # fmt: skip
 
 
@@ -103,7 +103,10 @@ async def test_role_matrix(world: World, role: str) -> None:
     assert not wrong, f"{role}:\n" + "\n".join(wrong)
 
 
-READS = {"help", "whoami", "agency list", "op list", "op show", "task list", "summary"}
+READS = {
+    *("help", "whoami", "agency list", "op list", "op show", "task list", "summary"),
+    "reminders",
+}
 
 
 def test_reads_are_open_to_every_member() -> None:
@@ -133,6 +136,8 @@ WRITES = {
     "task due",
     "status",
     "remind",
+    "remind cancel",
+    "snooze",
 }
 
 

@@ -51,9 +51,9 @@ async def test_op_new_buttons_start_and_show_it(world: World) -> None:
 async def test_coordinator_leads_by_default_and_takes_part(world: World) -> None:
     coordinator = await world.member("coordinator", "ES-UCO")
     reply = await ok(coordinator, 'op new T-3 "T"')
-    assert fields(reply)["Lead"] == "ES-UCO"
+    assert fields(reply)["Agencia líder"] == "ES-UCO"  # ES-UCO reads Spanish
     reply = await ok(coordinator, 'op new T-4 "T" --lead US-FDA')
-    assert fields(reply)["Lead"] == "US-FDA"
+    assert fields(reply)["Agencia líder"] == "US-FDA"
     # the creating coordinator's agency takes part, so the operation stays visible to them
     await ok(coordinator, "op show T-4", "ES-UCO", "US-FDA")
 
@@ -93,7 +93,7 @@ async def test_op_list_counts_read_as_english(world: World) -> None:
 
 
 async def test_op_list_hides_closed_operations_unless_asked(world: World) -> None:
-    await ok(world.admin, "op close SECRET-9")
+    await ok(world.admin, "op close SECRET-9 --force")
     assert [i.text.split()[0] for i in (await ok(world.admin, "op list")).items] == ["PANGEA-18"]
     reply = await ok(world.admin, "op list --all")
     assert [i.text.split()[0] for i in reply.items] == ["PANGEA-18", "SECRET-9"]
@@ -106,7 +106,7 @@ async def test_op_list_applies_need_to_know(world: World) -> None:
     outsider = await world.member("observer", "AE-DXB")
     reply = await ok(outsider, "op list")
     assert reply.items == []
-    assert reply.lines == ["No operation to show."]
+    assert reply.lines == ["لا توجد عملية لعرضها."]  # "No operation to show." in Arabic
 
 
 async def test_op_show_lists_the_agencies_lead_first(world: World) -> None:
@@ -127,7 +127,7 @@ async def test_op_show_lists_the_agencies_lead_first(world: World) -> None:
 
 async def test_op_show_times_in_the_readers_timezone(world: World) -> None:
     observer = await world.member("observer", "FR-OCLCTIC")
-    assert fields(await ok(observer, "op show PANGEA-18"))["Started"] == "2026-11-26 11:00 CET"
+    assert fields(await ok(observer, "op show PANGEA-18"))["Début"] == "2026-11-26 11:00 CET"
 
 
 async def test_op_join_adds_a_participant(world: World) -> None:
@@ -152,7 +152,7 @@ async def test_op_join_unknown_agency(world: World) -> None:
 
 
 async def test_op_join_on_a_closed_operation(world: World) -> None:
-    await ok(world.admin, "op close SECRET-9")
+    await ok(world.admin, "op close SECRET-9 --force")
     await refused(
         world.admin, "op join SECRET-9 FR-OCLCTIC", "SECRET-9", "closed", command="op join"
     )
@@ -162,7 +162,7 @@ async def test_lifecycle_start_suspend_resume_close(world: World) -> None:
     await ok(world.admin, "op start SECRET-9", "Operation SECRET-9: planned → active.")
     await ok(world.admin, "op suspend SECRET-9", "active → suspended")
     await ok(world.admin, "op resume SECRET-9", "suspended → active")
-    await ok(world.admin, "op close SECRET-9", "active → closed")
+    await ok(world.admin, "op close SECRET-9 --force", "active → closed")
     reply = await ok(world.admin, "op show SECRET-9")
     assert fields(reply)["Status"] == "closed"
     assert fields(reply)["Ends"] == "2026-11-26 10:00 UTC"
@@ -174,9 +174,9 @@ async def test_lifecycle_start_suspend_resume_close(world: World) -> None:
         ([], "op start PANGEA-18", "active"),
         ([], "op resume PANGEA-18", "active"),
         ([], "op suspend SECRET-9", "planned"),
-        (["op close SECRET-9"], "op close SECRET-9", "closed"),
-        (["op close SECRET-9"], "op start SECRET-9", "closed"),
-        (["op close SECRET-9"], "op resume SECRET-9", "closed"),
+        (["op close SECRET-9 --force"], "op close SECRET-9", "closed"),
+        (["op close SECRET-9 --force"], "op start SECRET-9", "closed"),
+        (["op close SECRET-9 --force"], "op resume SECRET-9", "closed"),
     ],
 )
 async def test_invalid_lifecycle_changes_say_the_current_state(
@@ -207,11 +207,9 @@ async def test_op_remove_takes_the_agency_out_and_cancels_its_queued_messages(
     liaison.chat_id = "room-AE"
     await ok(liaison, "link AE-DXB")
     await ok(world.admin, 'status PANGEA-18 "Phase 1"', "Sent to 1 agency, 1 chat.")
-    reply = await ok(
-        coordinator, "op remove pangea-18 ae-dxb", "AE-DXB no longer takes part in PANGEA-18."
-    )
-    assert reply.lines == ["1 queued message to its chats will not be sent."]
-    await refused(liaison, "op show PANGEA-18", "No operation PANGEA-18.")
+    reply = await ok(coordinator, "op remove pangea-18 ae-dxb", "AE-DXB ne participe plus")
+    assert reply.lines == ["1 message en file d'attente vers ses discussions ne sera pas envoyé."]
+    await refused(liaison, "op show PANGEA-18", "لم يُعثر على عملية PANGEA-18.")  # Arabic
     await ok(world.admin, 'status PANGEA-18 "Phase 2"', "No linked chat to tell")
     async with world.chat.dispatcher.sessions() as session:
         rows = list(await session.execute(select(Delivery.chat_id, Delivery.state)))
@@ -229,6 +227,7 @@ async def test_op_remove_refusals(world: World) -> None:
     await refused(
         world.admin, "op remove PANGEA-18 ES-UCO", "ES-UCO still has open tasks in PANGEA-18 (1)"
     )
-    await refused(coordinator, "op remove PANGEA-18 ES-UCO", "lead agency FR-OCLCTIC")
-    await refused(coordinator, "op remove SECRET-9 US-FDA", "No operation SECRET-9.")
+    # the coordinator reads Spanish
+    await refused(coordinator, "op remove PANGEA-18 ES-UCO", "agencia líder FR-OCLCTIC")
+    await refused(coordinator, "op remove SECRET-9 US-FDA", "operación SECRET-9.")
     await refused(world.admin, "op remove PANGEA-18", "AGENCY", command="op remove")

@@ -12,7 +12,10 @@ async def test_remind_sets_a_reminder_for_the_tasks_agency(world: World) -> None
     before = await db_state(world.chat.dispatcher.sessions)
     reply = await ok(world.admin, 'remind pangea-18#1 in 2h "Check the van"')
     assert reply.title == "Reminder set on PANGEA-18#1 for 2026-11-26 12:00 UTC."
-    assert reply.lines == ["It will go to the chats of FR-OCLCTIC."]
+    assert reply.lines == [
+        "It will go to the chats of FR-OCLCTIC.",
+        "To cancel it: remind cancel 1",
+    ]
     assert reply.tlp == "AMBER"
     after = await db_state(world.chat.dispatcher.sessions)
     assert after.counts["reminder"] == before.counts["reminder"] + 1
@@ -22,14 +25,14 @@ async def test_remind_sets_a_reminder_for_the_tasks_agency(world: World) -> None
 async def test_remind_reads_the_time_in_the_readers_timezone(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
     reply = await ok(liaison, "remind PANGEA-18#1 tomorrow 08:00")
-    assert reply.title == "Reminder set on PANGEA-18#1 for 2026-11-27 08:00 CET."
+    assert reply.title == "Rappel programmé sur PANGEA-18#1 pour 2026-11-27 08:00 CET."
 
 
 async def test_the_snooze_buttons_commands_work(world: World) -> None:
-    # the commands the reminder messages' buttons carry (bot/reminders.py)
+    # the commands the reminder messages' buttons carry (bot/broadcasts.py)
     liaison = await world.member("liaison", "FR-OCLCTIC")
-    await ok(liaison, "remind PANGEA-18#1 in 1h", "2026-11-26 12:00 CET")
-    await ok(liaison, "remind PANGEA-18#1 in 1d", "2026-11-27 11:00 CET")
+    await ok(liaison, "snooze PANGEA-18#1 1h", "2026-11-26 12:00 CET")
+    await ok(liaison, "snooze PANGEA-18#1 1d", "2026-11-27 11:00 CET")
 
 
 async def test_remind_in_the_past(world: World) -> None:
@@ -51,13 +54,13 @@ async def test_liaisons_remind_only_their_own_agencys_tasks(world: World) -> Non
     await refused(
         liaison,
         "remind PANGEA-18#2 in 1h",
-        "of the agency the task is assigned to",
+        "du service auquel la tâche est attribuée",  # "of the agency the task is assigned to"
         command="remind",
     )
 
 
 async def test_remind_on_a_closed_operation_says_it_is_closed(world: World) -> None:
-    await ok(world.admin, "op close PANGEA-18")
+    await ok(world.admin, "op close PANGEA-18 --force")
     reply = await refused(world.admin, "remind PANGEA-18#1 in 1h", "closed", command="remind")
     assert "become remind" not in reply.title, reply.title
 
@@ -68,11 +71,11 @@ async def test_remind_on_a_closed_operation_says_it_is_closed(world: World) -> N
 async def test_digest_on_at_the_default_local_time_and_off(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
     reply = await ok(liaison, "digest on")
-    assert reply.title == "Daily digest on, every day at 08:00 (Europe/Paris)."
+    assert reply.title == "Bulletin quotidien activé, chaque jour à 08:00 (Europe/Paris)."
     assert reply.private
     [button] = reply.buttons
     assert button.command == "digest off"
-    await ok(liaison, button.command, "Daily digest turned off.")
+    await ok(liaison, button.command, "Bulletin quotidien désactivé.")
 
 
 async def test_digest_at_a_chosen_time(world: World) -> None:

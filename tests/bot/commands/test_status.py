@@ -84,11 +84,11 @@ async def test_coordinator_of_a_participating_agency_posts(world: World) -> None
 
 async def test_liaisons_do_not_post_status(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
-    await refused(liaison, 'status PANGEA-18 "x"', "status", "coordinator", command="status")
+    await refused(liaison, 'status PANGEA-18 "x"', "status", "coordinateurs", command="status")
 
 
 async def test_status_on_a_closed_operation(world: World) -> None:
-    await ok(world.admin, "op close PANGEA-18")
+    await ok(world.admin, "op close PANGEA-18 --force")
     await refused(world.admin, 'status PANGEA-18 "late"', "PANGEA-18", "closed", command="status")
 
 

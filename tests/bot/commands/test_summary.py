@@ -29,7 +29,7 @@ async def test_overview_applies_need_to_know(world: World) -> None:
     assert [i.text.split()[0] for i in reply.items] == ["PANGEA-18"]
     outsider = await world.member("observer", "AE-DXB")
     reply = await ok(outsider, "summary")
-    assert reply.lines == ["No active operation."]
+    assert reply.lines == ["لا توجد عملية نشطة."]  # "No active operation." in Arabic
 
 
 async def test_summary_of_an_operation(world: World) -> None:

@@ -69,7 +69,7 @@ async def test_task_add_inherits_the_operations_marking_and_normal_priority(worl
 async def test_due_is_shown_in_the_readers_timezone(world: World) -> None:
     coordinator = await world.member("coordinator", "ES-UCO")
     reply = await ok(coordinator, 'task add PANGEA-18 "Check" --to ES-UCO --due 2026-12-01 18:00')
-    assert fields(reply)["Due"] == "2026-12-01 18:00 CET"
+    assert fields(reply)["Vencimiento"] == "2026-12-01 18:00 CET"  # "Due", in Spanish
     # the same task, read from New York
     ny = await world.member("coordinator", "US-FDA")
     await ok(world.admin, "op join PANGEA-18 US-FDA")
@@ -150,11 +150,12 @@ async def test_a_liaison_presses_the_buttons_of_its_own_tasks(world: World) -> N
     liaison = await world.member("liaison", "FR-OCLCTIC")
     listing = await ok(liaison, "task list PANGEA-18")
     start = listing.items[0].buttons[0].command
-    reply = await ok(liaison, start, "open → in progress")
-    assert buttons(reply) == {"Done": "task done PANGEA-18#1"}
-    reply = await ok(liaison, buttons(reply)["Done"], "in progress → done")
-    reply = await ok(liaison, buttons(reply)["Reopen"], "done → open")
-    assert set(buttons(reply)) == {"Start", "Done"}
+    # the liaison reads French: open, in progress, done; Start, Done, Reopen
+    reply = await ok(liaison, start, "ouverte → en cours")
+    assert buttons(reply) == {"Terminer": "task done PANGEA-18#1"}
+    reply = await ok(liaison, buttons(reply)["Terminer"], "en cours → terminée")
+    reply = await ok(liaison, buttons(reply)["Rouvrir"], "terminée → ouverte")
+    assert set(buttons(reply)) == {"Démarrer", "Terminer"}
 
 
 async def test_every_button_of_every_state_works(world: World) -> None:
@@ -227,7 +228,7 @@ async def test_invalid_transitions_say_the_current_state(
 
 
 async def test_tasks_of_a_closed_operation_cannot_change(world: World) -> None:
-    await ok(world.admin, "op close PANGEA-18")
+    await ok(world.admin, "op close PANGEA-18 --force")
     await refused(world.admin, "task done PANGEA-18#1", "PANGEA-18", "closed", command="task done")
 
 
@@ -259,8 +260,8 @@ async def test_assign_to_an_agency_outside_the_operation(world: World) -> None:
 async def test_due_reschedules_and_shows_the_former_time(world: World) -> None:
     coordinator = await world.member("coordinator", "FR-OCLCTIC")
     reply = await ok(coordinator, "task due PANGEA-18#1 friday 18:00")
-    assert reply.title == "Task PANGEA-18#1 now due 2026-11-27 18:00 CET."
-    assert reply.lines[0] == "Was: 2026-11-27 07:00 CET."
+    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 2026-11-27 18:00 CET."
+    assert reply.lines[0] == "Auparavant : 2026-11-27 07:00 CET."
 
 
 async def test_due_of_a_done_task_says_it_is_done(world: World) -> None:
