@@ -47,7 +47,7 @@ lint: $(STAMP)
 # untranslated, changed ones fuzzy: tests/bot/test_translations.py fails until they are done)
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --project=jointops --no-location --sort-output -o $(LOCALE)/jointops.pot .
-	$(BIN)/pybabel update -D jointops -i $(LOCALE)/jointops.pot -d $(LOCALE) --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel update -D jointops -i $(LOCALE)/jointops.pot -d $(LOCALE) --ignore-obsolete --ignore-pot-creation-date --no-fuzzy-matching
 	$(BIN)/pybabel compile -D jointops -d $(LOCALE) --statistics
 
 clean:

@@ -6,6 +6,7 @@ from bot.i18n import N_, Translator
 from bot.parser import UsageError
 from bot.permissions import who
 from bot.reply import Reply, Tone
+from bot.views import STATE_NAMES
 from operations.enums import OperationStatus, TaskStatus
 from operations.errors import (
     Conflict,
@@ -122,6 +123,11 @@ FIELD_NAMES = {
 }
 
 
+def _state(tr: Translator, state: str) -> str:
+    """A task's or an operation's state as the reader says it ("terminée", "suspendida")."""
+    return tr.gettext(STATE_NAMES[state]) if state in STATE_NAMES else state.replace("_", " ")
+
+
 def describe(error: DomainError | UsageError, tr: Translator) -> str:
     """The one-line reason shown to the user."""
     _ = tr.gettext
@@ -157,22 +163,22 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
                 "{kind} {key} is already {current}.",
                 kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
                 key=error.key,
-                current=error.current.replace("_", " "),
+                current=_state(tr, error.current),
             )
         if error.target not in STATES:
             return _(
                 "{kind} {key} is {current}, so {action} is not possible.",
                 kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
                 key=error.key,
-                current=error.current.replace("_", " "),
+                current=_state(tr, error.current),
                 action=error.target,
             )
         return _(
             "{kind} {key} is {current}; it cannot become {target}.",
             kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
             key=error.key,
-            current=error.current.replace("_", " "),
-            target=error.target.replace("_", " "),
+            current=_state(tr, error.current),
+            target=_state(tr, error.target),
         )
     if isinstance(error, Conflict):
         message = CONFLICTS.get((error.kind, error.reason), N_("{key} already exists."))

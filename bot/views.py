@@ -22,6 +22,18 @@ STATUS_NAMES = {
     TaskStatus.DONE: N_("done"),
     TaskStatus.CANCELLED: N_("cancelled"),
 }
+OPERATION_STATUS_NAMES = {
+    OperationStatus.PLANNED: N_("planned"),
+    OperationStatus.ACTIVE: N_("active"),
+    OperationStatus.SUSPENDED: N_("suspended"),
+    OperationStatus.CLOSED: N_("closed"),
+}
+# the name of any state a task or an operation can be in (refusals name the state)
+STATE_NAMES: dict[str, str] = {
+    str(state): name
+    for names in (STATUS_NAMES, OPERATION_STATUS_NAMES)
+    for state, name in names.items()
+}
 
 
 def next_actions(ctx: Localizer, task: Task) -> list[Button]:

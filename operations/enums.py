@@ -31,6 +31,11 @@ class OperationStatus(StrEnum):
     CLOSED = "closed"
 
 
+# the operations whose reminders, cadence and notices go out (suspended: held until it resumes;
+# closed: never again); the one rule every periodic job reads
+REMINDING_OPERATION_STATUSES = (OperationStatus.PLANNED, OperationStatus.ACTIVE)
+
+
 class ParticipationRole(StrEnum):
     LEAD = "lead"
     PARTICIPANT = "participant"

@@ -9,7 +9,14 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Tone
-from bot.views import mark_suspended, next_actions, strictest, task_line, withheld_line
+from bot.views import (
+    OPERATION_STATUS_NAMES,
+    mark_suspended,
+    next_actions,
+    strictest,
+    task_line,
+    withheld_line,
+)
 from operations.acting import Action
 from operations.enums import TLP, OperationStatus, ParticipationRole
 from operations.operation import closing
@@ -46,7 +53,7 @@ async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
         fields=[
             Field(_("Name"), operation.name),
             Field(_("Lead"), operation.lead_agency.code),
-            Field(_("Status"), _(operation.status)),
+            Field(_("Status"), _(OPERATION_STATUS_NAMES[operation.status])),
             Field(_("Ends"), ctx.when(operation.ends_at)),
         ],
         lines=[
@@ -74,7 +81,7 @@ async def op_list(ctx: Context, args: dict[str, Any]) -> Reply:
                     "{code} — {name} [{status}], lead {lead}, {agencies}, {open}",
                     code=op.code,
                     name=op.name,
-                    status=_(op.status),
+                    status=_(OPERATION_STATUS_NAMES[op.status]),
                     lead=op.lead_agency.code,
                     agencies=ctx.tr.ngettext("{count} agency", "{count} agencies", agencies),
                     open=ctx.tr.ngettext("{count} open task", "{count} open tasks", open_tasks),
@@ -97,7 +104,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
         title=f"{op.code} — {op.name}",
         tlp=op.tlp,
         fields=[
-            Field(_("Status"), _(op.status)),
+            Field(_("Status"), _(OPERATION_STATUS_NAMES[op.status])),
             Field(_("Lead"), f"{op.lead_agency.code} ({op.lead_agency.name})"),
             Field(_("Started"), ctx.when(op.starts_at)),
             Field(_("Ends"), ctx.when(op.ends_at)),
@@ -134,7 +141,7 @@ async def op_join(ctx: Context, args: dict[str, Any]) -> Reply:
         role=ParticipationRole(args["role"] or ParticipationRole.PARTICIPANT),
         now=ctx.now,
     )
-    return Reply(
+    reply = Reply(
         title=ctx._(
             "{agency} joined {code} as {role}.",
             agency=participation.agency.code,
@@ -142,6 +149,7 @@ async def op_join(ctx: Context, args: dict[str, Any]) -> Reply:
             role=ctx._(participation.role),
         )
     )
+    return mark_suspended(ctx, reply, op)
 
 
 async def _change(ctx: Context, code: str, action: str) -> Reply:
@@ -153,8 +161,8 @@ async def _change(ctx: Context, code: str, action: str) -> Reply:
         title=_(
             "Operation {code}: {before} → {after}.",
             code=op.code,
-            before=_(before),
-            after=_(op.status),
+            before=_(OPERATION_STATUS_NAMES[before]),
+            after=_(OPERATION_STATUS_NAMES[op.status]),
         )
     )
     if op.status == OperationStatus.ACTIVE:
@@ -212,8 +220,8 @@ async def op_close(ctx: Context, args: dict[str, Any]) -> Reply:
         title=_(
             "Operation {code}: {before} → {after}.",
             code=op.code,
-            before=_(done.before),
-            after=_(op.status),
+            before=_(OPERATION_STATUS_NAMES[done.before]),
+            after=_(OPERATION_STATUS_NAMES[op.status]),
         ),
         buttons=[Button(_("Summary"), f"summary {op.code}")],
     )
@@ -291,4 +299,4 @@ async def op_remove(ctx: Context, args: dict[str, Any]) -> Reply:
                 cancelled,
             )
         )
-    return reply
+    return mark_suspended(ctx, reply, op)

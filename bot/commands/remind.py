@@ -267,12 +267,16 @@ async def op_cadence(ctx: Context, args: dict[str, Any]) -> Reply:
         ctx.session, actor=ctx.member, code=args["code"], every=every, now=ctx.now
     )
     if every is None:
-        return Reply(title=ctx._("No status cadence on {code} any more.", code=operation.code))
-    return Reply(
-        title=ctx._(
-            "Status cadence on {code}: every {every}.",
-            code=operation.code,
-            every=when.format_duration(every),
-        ),
-        lines=[ctx._("The lead agency's chats are reminded when no update came for that long.")],
-    )
+        reply = Reply(title=ctx._("No status cadence on {code} any more.", code=operation.code))
+    else:
+        reply = Reply(
+            title=ctx._(
+                "Status cadence on {code}: every {every}.",
+                code=operation.code,
+                every=when.format_duration(every),
+            ),
+            lines=[
+                ctx._("The lead agency's chats are reminded when no update came for that long.")
+            ],
+        )
+    return mark_suspended(ctx, reply, operation)

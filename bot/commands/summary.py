@@ -9,7 +9,14 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Section, UserText
-from bot.views import mark_suspended, next_actions, strictest, task_line, withheld_line
+from bot.views import (
+    OPERATION_STATUS_NAMES,
+    mark_suspended,
+    next_actions,
+    strictest,
+    task_line,
+    withheld_line,
+)
 from operations.delivery import service as delivery_service
 from operations.summary import service as summary_service
 
@@ -79,7 +86,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             op.tlp, *(t.tlp for t in result.attention), *(u.tlp for u, _author in result.updates)
         ),
         fields=[
-            Field(_("Status"), _(op.status)),
+            Field(_("Status"), _(OPERATION_STATUS_NAMES[op.status])),
             Field(_("Lead"), f"{op.lead_agency.code} ({op.lead_agency.name})"),
             Field(_("Tasks"), counts_of(result.totals)),
         ],

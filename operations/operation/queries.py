@@ -12,7 +12,13 @@ from sqlalchemy.orm import joinedload
 from operations import access, db
 from operations.actor import Actor
 from operations.agency.models import Agency
-from operations.enums import OPEN_TASK_STATUSES, OperationStatus, ParticipationRole, TaskStatus
+from operations.enums import (
+    OPEN_TASK_STATUSES,
+    REMINDING_OPERATION_STATUSES,
+    OperationStatus,
+    ParticipationRole,
+    TaskStatus,
+)
 from operations.operation.models import Operation, Participation
 from operations.status.models import StatusUpdate
 from operations.summary.queries import ROLE_ORDER
@@ -154,7 +160,7 @@ async def past_their_end(session: AsyncSession, now: datetime, *, limit: int) ->
         select(Operation)
         .options(joinedload(Operation.lead_agency))
         .where(
-            Operation.status.in_((OperationStatus.PLANNED, OperationStatus.ACTIVE)),
+            Operation.status.in_(REMINDING_OPERATION_STATUSES),
             Operation.ends_at <= now,
             Operation.ends_told_at.is_(None),
         )

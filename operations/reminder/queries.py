@@ -15,14 +15,14 @@ from sqlalchemy.orm import contains_eager, joinedload
 from sqlalchemy.sql.dml import ReturningInsert
 
 from operations.db import table
-from operations.enums import OPEN_TASK_STATUSES, OperationStatus
+from operations.enums import OPEN_TASK_STATUSES, REMINDING_OPERATION_STATUSES, OperationStatus
 from operations.member.models import Member
 from operations.operation.models import Operation
 from operations.reminder.models import Reminder, ReminderLog, TaskReminderSchedule
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
 
-REMINDING = (OperationStatus.PLANNED, OperationStatus.ACTIVE)
+REMINDING = REMINDING_OPERATION_STATUSES
 LOG = table(ReminderLog)
 SCHEDULE = table(TaskReminderSchedule)
 

@@ -162,6 +162,24 @@ async def test_reminders_people_set_are_dropped_when_the_task_is_done(
     assert all("Note: Call" not in from_json(d.payload).lines for d in await sent(sessions))
 
 
+async def test_reminders_people_set_are_dropped_when_the_task_is_cancelled(
+    world: dict[str, Person], sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    await ok(world["ana"], 'remind OP-1#1 in 1h "Call"')
+    await ok(world["ana"], "snooze OP-1#1 1d")
+    await ok(world["admin"], "task cancel OP-1#1")
+    async with sessions() as s:
+        assert list(await s.scalars(select(Reminder))) == []
+    sweep = sweeper(sessions, clock)
+    for moment in (START + H, DUE - H, DUE, START + D, DUE + 2 * D):
+        assert await fired_at(sweep, clock, moment) == 0, moment
+    await ok(world["admin"], "task reopen OP-1#1")  # its stages come back, not what was dropped
+    assert await fired_at(sweep, clock, DUE + 2 * D + M) == 1
+    [reply] = [from_json(d.payload) for d in await sent(sessions)]
+    assert reply.title == "Reminder: OP-1#1 overdue by 2 days"
+    assert "Note: Call" not in reply.lines
+
+
 async def test_remind_on_a_done_or_cancelled_task_says_why(world: dict[str, Person]) -> None:
     await ok(world["admin"], "task done OP-1#1")
     await refused(world["admin"], "remind OP-1#1 in 1h", "OP-1#1 is done", command="remind")
@@ -169,6 +187,38 @@ async def test_remind_on_a_done_or_cancelled_task_says_why(world: dict[str, Pers
     await ok(world["admin"], 'task add OP-1 "Other" --to AG')
     await ok(world["admin"], "task cancel OP-1#2")
     await refused(world["admin"], "remind OP-1#2 in 1h", "OP-1#2 is cancelled", command="remind")
+
+
+@pytest.mark.parametrize(
+    ("language", "done", "closed"),
+    [
+        (
+            "fr",
+            "Tâche OP-1#1 : à l'état « terminée », remind est impossible.",
+            "Opération OP-1 : à l'état « clôturée », remind est impossible.",
+        ),
+        (
+            "es",
+            "Tarea OP-1#1: en estado «terminada», no es posible remind.",
+            "Operación OP-1: en estado «cerrada», no es posible remind.",
+        ),
+        (
+            "ar",
+            "مهمة OP-1#1 في حالة «منجزة»، لذا لا يمكن تنفيذ remind.",
+            "عملية OP-1 في حالة «مغلقة»، لذا لا يمكن تنفيذ remind.",
+        ),
+    ],
+)
+async def test_remind_refused_says_why_in_the_readers_language(
+    world: dict[str, Person], language: str, done: str, closed: str
+) -> None:
+    await ok(world["admin"], f"agency edit AG --lang {language}")  # Ana reads her agency's
+    await ok(world["admin"], "task done OP-1#1")
+    reply = await refused(world["ana"], "remind OP-1#1 in 1h", command="remind")
+    assert reply.title == done
+    await ok(world["admin"], "op close OP-1")  # no task open: no --force needed
+    reply = await refused(world["ana"], "remind OP-1#1 in 1h", command="remind")
+    assert reply.title == closed
 
 
 async def test_nothing_fires_while_suspended_and_what_came_due_goes_out_once_on_resume(
@@ -199,14 +249,35 @@ async def test_nothing_fires_once_the_operation_is_closed(
     await refused(world["admin"], "remind OP-1#1 in 1h", "OP-1 is closed", command="remind")
 
 
-async def test_cadence_is_held_while_suspended(
+async def test_cadence_is_held_while_suspended_and_goes_out_once_on_resume(
     world: dict[str, Person], sessions: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
     await ok(world["admin"], "op cadence OP-1 4h")
     await ok(world["admin"], "op suspend OP-1")
     sweep = sweeper(sessions, clock)
-    clock.set(START + 9 * H)
+    for moment in (START + 4 * H, START + 9 * H):
+        clock.set(moment)
+        await sweep.sweep()
+    assert await sent(sessions, "cadence") == []
+    await ok(world["admin"], "op resume OP-1")
+    clock.set(START + 9 * H + M)
     await sweep.sweep()
+    await sweep.sweep()
+    assert await titles(sessions, "cadence") == ["No status update on OP-1 for 9h 1m"]
+    clock.set(START + 12 * H)  # the next period, as usual
+    await sweep.sweep()
+    assert len(await sent(sessions, "cadence")) == 2
+
+
+async def test_cadence_is_silent_once_the_operation_is_closed(
+    world: dict[str, Person], sessions: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    await ok(world["admin"], "op cadence OP-1 4h")
+    await ok(world["admin"], "op close OP-1 --force")
+    sweep = sweeper(sessions, clock)
+    for moment in (START + 4 * H, START + 9 * H, START + 3 * D):
+        clock.set(moment)
+        await sweep.sweep()
     assert await sent(sessions, "cadence") == []
 
 
@@ -238,6 +309,33 @@ async def test_a_reminder_says_the_real_time_left_or_overdue(
     assert (await titles(sessions))[-1] == title
 
 
+@pytest.mark.parametrize(
+    ("language", "ahead", "behind"),
+    [
+        ("fr", "Rappel : OP-1#1 échéance dans 2 h 55 min", "Rappel : OP-1#1 en retard de 3 jours"),
+        (
+            "es",
+            "Recordatorio: OP-1#1 vence en 2 h 55 min",
+            "Recordatorio: OP-1#1 vencida hace 3 días",
+        ),
+        ("ar", "تذكير: OP-1#1 يحين موعدها خلال 2 س و55 د", "تذكير: OP-1#1 متأخرة بمقدار 3 أيام"),
+    ],
+)
+async def test_a_reminder_says_the_time_left_in_the_agencys_language(
+    world: dict[str, Person],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+    language: str,
+    ahead: str,
+    behind: str,
+) -> None:
+    await ok(world["admin"], f"agency edit AG --lang {language}")
+    sweep = sweeper(sessions, clock)
+    assert await fired_at(sweep, clock, DUE - 2 * H - 55 * M) == 1  # the 24 h stage
+    assert await fired_at(sweep, clock, DUE + 3 * D + 2 * H) == 1  # overdue, day 3
+    assert await titles(sessions) == [ahead, behind]
+
+
 # --- the planned end ----------------------------------------------------------------------------
 
 
@@ -266,6 +364,11 @@ async def test_the_lead_is_told_once_that_the_planned_end_has_passed(
     async with sessions() as s:
         told = await s.scalar(select(Operation.ends_told_at).where(Operation.code == "OP-2"))
     assert told == datetime(2026, 11, 28, 18, 0, tzinfo=UTC)
+    await ok(admin, "op suspend OP-2")  # a suspension and a resumption do not tell it again
+    await ok(admin, "op resume OP-2")
+    clock.set(START + 11 * D)
+    await sweep.sweep()
+    assert len(await sent(sessions, "operation.ends_passed")) == 1
 
 
 async def test_a_suspended_operation_hears_of_its_end_when_it_resumes(
@@ -295,14 +398,15 @@ async def test_the_sweep_logs_a_count_only_when_it_sent_something(
 ) -> None:
     sweep = sweeper(sessions, clock)
     assert await fired_at(sweep, clock, START) == 1  # the 24 h stage, at once
-    with caplog.at_level(logging.DEBUG, logger="bot.reminders"):
+    with caplog.at_level(logging.DEBUG, logger="bot.reminders"), caplog.at_level(logging.INFO):
         clock.set(DUE - 2 * H)
-        await sweep.sweep()
-        assert [r for r in caplog.records if r.name == "bot.reminders"] == []
+        assert await sweep.sweep() == 0
+        assert caplog.records == []  # an idle sweep: not a line, from any logger
         clock.set(DUE - H)
         await sweep.sweep()
-    [record] = [r for r in caplog.records if r.name == "bot.reminders"]
-    assert (record.levelno, record.getMessage()) == (logging.INFO, "reminder sweep: 1 sent")
+    [record] = caplog.records
+    assert (record.name, record.levelno) == ("bot.reminders", logging.INFO)
+    assert record.getMessage() == "reminder sweep: 1 sent"
 
 
 async def test_apscheduler_says_nothing_below_warning_while_sweeping(

@@ -1,5 +1,6 @@
 """The one wording of time left or overdue (bot.views.due_in): within a minute of the truth
-under a day, the nearest hour under three days, the nearest day beyond."""
+under a day, the nearest hour under three days, the nearest day beyond; in each working
+language."""
 
 from __future__ import annotations
 
@@ -63,3 +64,59 @@ def test_a_span_is_never_off_by_more_than_half_its_unit(minutes: int) -> None:
     told = (int(days[1]) * 24 * 60 if days else 0) + _minutes(text)
     unit = 1 if minutes < 24 * 60 else (60 if minutes < 3 * 24 * 60 else 24 * 60)
     assert abs(told - minutes) <= unit / 2 + 1, text
+
+
+# each language's words for the units (bot/locale/*/jointops.po): "h"/"min", or Arabic's
+UNITS = {"en": ("h", "min"), "fr": ("h", "min"), "es": ("h", "min"), "ar": ("س", "د")}
+AHEAD_BEHIND = {
+    "en": ("due in ", "overdue by "),
+    "fr": ("échéance dans ", "en retard de "),
+    "es": ("vence en ", "vencida hace "),
+    "ar": ("يحين موعدها خلال ", "متأخرة بمقدار "),
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "left", "text"),
+    [
+        ("fr", timedelta(hours=2, minutes=55), "échéance dans 2 h 55 min"),
+        ("fr", timedelta(minutes=30), "échéance dans 30 min"),
+        ("fr", -timedelta(days=3, hours=2), "en retard de 3 jours"),
+        ("fr", -timedelta(days=1, hours=6), "en retard de 1 jour 6 h"),
+        ("fr", timedelta(seconds=10), "échéance immédiate"),
+        ("es", timedelta(hours=2, minutes=55), "vence en 2 h 55 min"),
+        ("es", -timedelta(days=3, hours=2), "vencida hace 3 días"),
+        ("es", -timedelta(days=1), "vencida hace 1 día"),
+        ("es", timedelta(seconds=10), "vence ahora"),
+        ("ar", timedelta(hours=2, minutes=55), "يحين موعدها خلال 2 س و55 د"),
+        ("ar", timedelta(minutes=30), "يحين موعدها خلال 30 د"),
+        ("ar", -timedelta(days=3, hours=2), "متأخرة بمقدار 3 أيام"),
+        ("ar", -timedelta(days=1), "متأخرة بمقدار يوم واحد"),
+        ("ar", -timedelta(days=2), "متأخرة بمقدار يومان"),
+        ("ar", -timedelta(days=12, hours=1), "متأخرة بمقدار 12 يومًا"),
+        ("ar", timedelta(seconds=10), "حان موعدها الآن"),
+    ],
+)
+def test_due_in_in_the_readers_language(language: str, left: timedelta, text: str) -> None:
+    reader = Reader(timezone="UTC", language=language, now=NOW)
+    assert due_in(reader, NOW + left) == text
+
+
+def _local_minutes(text: str, language: str) -> int:
+    hour, minute = UNITS[language]
+    hours = re.search(rf"(\d+) {hour}(?!\w)", text)
+    minutes = re.search(rf"(\d+) {minute}(?!\w)", text)
+    return (int(hours[1]) * 60 if hours else 0) + (int(minutes[1]) if minutes else 0)
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+@given(seconds=st.integers(min_value=31, max_value=24 * 3600 - 31))
+def test_in_every_language_the_wording_is_within_a_minute_of_the_truth(
+    language: str, seconds: int
+) -> None:
+    reader = Reader(timezone="UTC", language=language, now=NOW)
+    left = timedelta(seconds=seconds)
+    for sign, words in zip((1, -1), AHEAD_BEHIND[language], strict=True):
+        text = due_in(reader, NOW + sign * left)
+        assert text.startswith(words), text
+        assert abs(_local_minutes(text, language) * 60 - seconds) <= 30, text
