@@ -1,7 +1,7 @@
 """Every command of the grammar, declared once in `REGISTRY`."""
 
 from bot.commands import general  # noqa: I001 - declaration order is help order
-from bot.commands import member
+from bot.commands import member, me
 from bot.commands import agency, operation, task, status, summary, remind
 from bot.commands.base import REGISTRY
 
@@ -9,6 +9,7 @@ __all__ = [
     "REGISTRY",
     "agency",
     "general",
+    "me",
     "member",
     "operation",
     "remind",
