@@ -29,7 +29,7 @@ async def test_me_lang_answers_in_the_chosen_language_from_then_on(
     reply = await ok(liaison, f"me lang {language.upper()}")
     assert reply.title == confirmed
     reply = await ok(liaison, "whoami")
-    assert [f.label for f in reply.fields][0] == agency_label
+    assert reply.fields[0].label == agency_label
 
 
 async def test_ones_own_language_wins_over_the_agencys(world: World) -> None:
