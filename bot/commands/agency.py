@@ -22,16 +22,16 @@ LANG_FLAG = Param(
     flag="lang",
     required=False,
     choices=tuple(Language),
-    help="working language (en by default)",
+    help=N_("working language (en by default)"),
 )
 
 
 @REGISTRY.command(
     "agency add",
     AGENCY,
-    Param("Name", Kind.TEXT, max_length=NAME_MAX, help="the agency's full name"),
-    Param("CC", Kind.WORD, flag="country", help="ISO 3166-1 alpha-2 country code, e.g. FR"),
-    Param("TZ", Kind.WORD, flag="tz", help="IANA timezone, e.g. Europe/Paris"),
+    Param("Name", Kind.TEXT, max_length=NAME_MAX, help=N_("the agency's full name")),
+    Param("CC", Kind.WORD, flag="country", help=N_("ISO 3166-1 alpha-2 country code, e.g. FR")),
+    Param("TZ", Kind.WORD, flag="tz", help=N_("IANA timezone, e.g. Europe/Paris")),
     LANG_FLAG,
     summary=N_("Register an agency."),
     action=Action.MANAGE_AGENCIES,
@@ -118,9 +118,14 @@ async def link(ctx: Context, args: dict[str, Any]) -> Reply:
     "agency edit",
     AGENCY,
     Param(
-        "Name", Kind.TEXT, flag="name", required=False, max_length=NAME_MAX, help="its full name"
+        "Name",
+        Kind.TEXT,
+        flag="name",
+        required=False,
+        max_length=NAME_MAX,
+        help=N_("its full name"),
     ),
-    Param("TZ", Kind.WORD, flag="tz", required=False, help="IANA timezone, e.g. Europe/Paris"),
+    Param("TZ", Kind.WORD, flag="tz", required=False, help=N_("IANA timezone, e.g. Europe/Paris")),
     LANG_FLAG,
     summary=N_("Change an agency's name, timezone or language."),
     action=Action.MANAGE_AGENCIES,

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from bot.i18n import N_
 from bot.registry import Kind, Param, Registry
 from operations.enums import TLP, Priority
 
 REGISTRY = Registry()
 
-OPERATION = Param("CODE", Kind.OPERATION, help="operation code, e.g. PANGEA-18")
-AGENCY = Param("AGENCY", Kind.AGENCY, help="agency code, e.g. FR-OCLCTIC")
-TASK = Param("REF", Kind.TASK, help="task reference, e.g. PANGEA-18#12")
+OPERATION = Param("CODE", Kind.OPERATION, help=N_("operation code, e.g. PANGEA-18"))
+AGENCY = Param("AGENCY", Kind.AGENCY, help=N_("agency code, e.g. FR-OCLCTIC"))
+TASK = Param("REF", Kind.TASK, help=N_("task reference, e.g. PANGEA-18#12"))
 TLP_FLAG = Param(
     "LEVEL",
     Kind.CHOICE,
     flag="tlp",
     required=False,
     choices=tuple(TLP),
-    help="Traffic Light Protocol marking",
+    help=N_("Traffic Light Protocol marking"),
 )
 PRIORITY_FLAG = Param(
     "P",
@@ -24,5 +25,5 @@ PRIORITY_FLAG = Param(
     flag="priority",
     required=False,
     choices=tuple(Priority),
-    help="how urgent (default normal)",
+    help=N_("how urgent (default normal)"),
 )

@@ -44,8 +44,8 @@ def _visible(command: Command, ctx: Context) -> bool:
 
 @REGISTRY.command(
     "help",
-    Param("COMMAND", Kind.WORD, required=False, help="a command, e.g. task"),
-    Param("SUB", Kind.WORD, required=False, help="one of its subcommands, e.g. add"),
+    Param("COMMAND", Kind.WORD, required=False, help=N_("a command, e.g. task")),
+    Param("SUB", Kind.WORD, required=False, help=N_("one of its subcommands, e.g. add")),
     summary=N_("Show the commands you can use, or how to use one."),
     public=True,
 )
@@ -89,7 +89,7 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "start",
-    Param("CODE", Kind.WORD, required=False, help="an invite code, as in a deep link"),
+    Param("CODE", Kind.WORD, required=False, help=N_("an invite code, as in a deep link")),
     summary=N_("Welcome and help; start CODE redeems an invite."),
     public=True,
 )
@@ -103,7 +103,7 @@ async def start(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "join",
-    Param("CODE", Kind.WORD, help="the invite code you were given"),
+    Param("CODE", Kind.WORD, help=N_("the invite code you were given")),
     summary=N_("Join with an invite code."),
     public=True,
 )
@@ -201,13 +201,13 @@ async def whoami(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "invite",
-    Param("AGENCY", Kind.AGENCY, help="the agency the newcomer will belong to"),
+    Param("AGENCY", Kind.AGENCY, help=N_("the agency the newcomer will belong to")),
     Param(
         "ROLE",
         Kind.CHOICE,
         flag="role",
         choices=tuple(Role),
-        help="coordinators may invite liaisons and observers",
+        help=N_("coordinators may invite liaisons and observers"),
     ),
     summary=N_("Make a one-time invite code (valid 72 hours)."),
     action=Action.MANAGE_PEOPLE,

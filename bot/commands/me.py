@@ -17,7 +17,10 @@ from operations.member import settings
 @REGISTRY.command(
     "me lang",
     Param(
-        "LANG", Kind.CHOICE, choices=tuple(Language), help="the language you read: en, fr, es or ar"
+        "LANG",
+        Kind.CHOICE,
+        choices=tuple(Language),
+        help=N_("the language you read: en, fr, es or ar"),
     ),
     summary=N_("Read jointops in your own language rather than your agency's."),
 )
@@ -31,7 +34,7 @@ async def me_lang(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "me tz",
-    Param("ZONE", Kind.WORD, help="IANA timezone, e.g. Europe/Paris"),
+    Param("ZONE", Kind.WORD, help=N_("IANA timezone, e.g. Europe/Paris")),
     summary=N_("Read times in your own timezone rather than your agency's."),
 )
 async def me_tz(ctx: Context, args: dict[str, Any]) -> Reply:

@@ -19,7 +19,7 @@ from operations.acting import Action
 from operations.enums import Role
 from operations.member import people
 
-MEMBER = Param("MEMBER", Kind.WORD, help="a member reference from member list, e.g. m12")
+MEMBER = Param("MEMBER", Kind.WORD, help=N_("a member reference from member list, e.g. m12"))
 _MEMBER_REF = re.compile(r"[mM]([0-9]{1,9})")
 
 
@@ -36,7 +36,7 @@ def member_id(text: str) -> int:
 
 @REGISTRY.command(
     "member list",
-    Param("AGENCY", Kind.AGENCY, required=False, help="an agency (default: those you may see)"),
+    Param("AGENCY", Kind.AGENCY, required=False, help=N_("an agency (default: those you may see)")),
     summary=N_("List members: references, roles, accounts, last seen."),
     action=Action.SEE_PEOPLE,
     private=True,
@@ -75,7 +75,7 @@ async def member_list(ctx: Context, args: dict[str, Any]) -> Reply:
         "ROLE",
         Kind.CHOICE,
         choices=tuple(Role),
-        help="coordinators may give the liaison and observer roles",
+        help=N_("coordinators may give the liaison and observer roles"),
     ),
     summary=N_("Give a member another role."),
     action=Action.MANAGE_PEOPLE,
@@ -182,7 +182,7 @@ async def invite_list(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "invite revoke",
-    Param("CODE", Kind.WORD, help="the invite code, or its reference from invite list (i12)"),
+    Param("CODE", Kind.WORD, help=N_("the invite code, or its reference from invite list (i12)")),
     summary=N_("Void a pending invite, by its code or its reference."),
     action=Action.MANAGE_PEOPLE,
     private=True,

@@ -27,9 +27,11 @@ from operations.validation import NAME_MAX
 @REGISTRY.command(
     "op new",
     OPERATION,
-    Param("Name", Kind.TEXT, max_length=NAME_MAX, help="the operation's name"),
-    Param("AGENCY", Kind.AGENCY, flag="lead", required=False, help="lead agency (default: yours)"),
-    Param("WHEN", Kind.WHEN, flag="ends", required=False, help="planned end"),
+    Param("Name", Kind.TEXT, max_length=NAME_MAX, help=N_("the operation's name")),
+    Param(
+        "AGENCY", Kind.AGENCY, flag="lead", required=False, help=N_("lead agency (default: yours)")
+    ),
+    Param("WHEN", Kind.WHEN, flag="ends", required=False, help=N_("planned end")),
     TLP_FLAG,
     summary=N_("Create an operation (planned until started)."),
     action=Action.CREATE_OPERATION,
@@ -65,7 +67,7 @@ async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "op list",
-    Param("all", Kind.SWITCH, flag="all", required=False, help="include closed operations"),
+    Param("all", Kind.SWITCH, flag="all", required=False, help=N_("include closed operations")),
     summary=N_("List the operations you can see."),
 )
 async def op_list(ctx: Context, args: dict[str, Any]) -> Reply:
@@ -127,7 +129,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
         flag="role",
         required=False,
         choices=(ParticipationRole.PARTICIPANT, ParticipationRole.OBSERVER),
-        help="observers read and receive updates but get no tasks (default participant)",
+        help=N_("observers read and receive updates but get no tasks (default participant)"),
     ),
     summary=N_("Add an agency to an operation."),
     action=Action.RUN_OPERATION,
@@ -204,7 +206,7 @@ SHOWN_OPEN = 20  # open tasks listed when op close is refused for them
         Kind.SWITCH,
         flag="force",
         required=False,
-        help="cancel the tasks still open, then close",
+        help=N_("cancel the tasks still open, then close"),
     ),
     summary=N_("Close an operation for good (with open tasks: --force cancels them)."),
     action=Action.RUN_OPERATION,

@@ -28,8 +28,8 @@ from operations.task.models import Task
 @REGISTRY.command(
     "remind",
     TASK,
-    Param("WHEN", Kind.WHEN, help='e.g. "in 2h", "tomorrow 08:00"'),
-    Param("note", Kind.TEXT, required=False, max_length=NOTE_MAX, help="what to say then"),
+    Param("WHEN", Kind.WHEN, help=N_('e.g. "in 2h", "tomorrow 08:00"')),
+    Param("note", Kind.TEXT, required=False, max_length=NOTE_MAX, help=N_("what to say then")),
     summary=N_("Remind the task's agency at a given time."),
     action=Action.UPDATE_TASK,
 )
@@ -60,7 +60,7 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
 @REGISTRY.command(
     "snooze",
     TASK,
-    Param("FOR", Kind.DURATION, help="e.g. 1h, 1d"),
+    Param("FOR", Kind.DURATION, help=N_("e.g. 1h, 1d")),
     summary=N_("Hold a task's reminders to this chat's agency for a while, then remind once."),
     action=Action.UPDATE_TASK,
 )
@@ -94,7 +94,7 @@ async def snooze(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "remind cancel",
-    Param("N", Kind.WORD, help="the reminder's number, as reminders shows it"),
+    Param("N", Kind.WORD, help=N_("the reminder's number, as reminders shows it")),
     summary=N_("Cancel a reminder or a snooze you set."),
     action=Action.UPDATE_TASK,
 )
@@ -115,7 +115,7 @@ async def remind_cancel(ctx: Context, args: dict[str, Any]) -> Reply:
 
 @REGISTRY.command(
     "reminders",
-    Param("CODE|REF", Kind.WORD, required=False, help="an operation or a task (default: all)"),
+    Param("CODE|REF", Kind.WORD, required=False, help=N_("an operation or a task (default: all)")),
     summary=N_("The reminders still to come that you may see."),
 )
 async def reminders(ctx: Context, args: dict[str, Any]) -> Reply:
@@ -230,8 +230,8 @@ def _asked_item(ctx: Context, reminder: Reminder, task: Task) -> Item:
 
 @REGISTRY.command(
     "digest",
-    Param("SWITCH", Kind.CHOICE, choices=("on", "off"), help="start or stop the digest"),
-    Param("HH:MM", Kind.CLOCK, flag="at", required=False, help="local time (default 08:00)"),
+    Param("SWITCH", Kind.CHOICE, choices=("on", "off"), help=N_("start or stop the digest")),
+    Param("HH:MM", Kind.CLOCK, flag="at", required=False, help=N_("local time (default 08:00)")),
     summary=N_("Get (or stop) a daily digest of your operations at a local time."),
     private=True,
 )
@@ -257,7 +257,7 @@ async def digest(ctx: Context, args: dict[str, Any]) -> Reply:
 @REGISTRY.command(
     "op cadence",
     OPERATION,
-    Param("EVERY", Kind.WORD, help='e.g. 4h, 1d, or "off"'),
+    Param("EVERY", Kind.WORD, help=N_('e.g. 4h, 1d, or "off"')),
     summary=N_("Remind coordinators when an operation has no status update for that long."),
     action=Action.RUN_OPERATION,
 )

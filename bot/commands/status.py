@@ -19,7 +19,7 @@ from operations.status.service import STATUS_TEXT_MAX
 @REGISTRY.command(
     "status",
     OPERATION,
-    Param("text", Kind.TEXT, max_length=STATUS_TEXT_MAX, help="the update"),
+    Param("text", Kind.TEXT, max_length=STATUS_TEXT_MAX, help=N_("the update")),
     TLP_FLAG,
     summary=N_("Post a status update on an operation."),
     action=Action.POST_STATUS,

@@ -42,7 +42,7 @@ class CountFormat:
 
 @REGISTRY.command(
     "summary",
-    Param("CODE", Kind.OPERATION, required=False, help="an operation (default: all active)"),
+    Param("CODE", Kind.OPERATION, required=False, help=N_("an operation (default: all active)")),
     summary=N_("An operation at a glance, or one line per active operation."),
 )
 async def summary(ctx: Context, args: dict[str, Any]) -> Reply:

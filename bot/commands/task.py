@@ -35,14 +35,14 @@ from operations.task.service import TaskAction
 @REGISTRY.command(
     "task add",
     OPERATION,
-    Param("title", Kind.TEXT, max_length=TITLE_MAX, help="what is to be done"),
-    Param("AGENCY", Kind.AGENCY, flag="to", help="the agency that will do it"),
+    Param("title", Kind.TEXT, max_length=TITLE_MAX, help=N_("what is to be done")),
+    Param("AGENCY", Kind.AGENCY, flag="to", help=N_("the agency that will do it")),
     Param(
         "WHEN",
         Kind.WHEN,
         flag="due",
         required=False,
-        help='e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z',
+        help=N_('e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z'),
     ),
     PRIORITY_FLAG,
     TLP_FLAG,
@@ -73,13 +73,13 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
     "task list",
     OPERATION,
     Param("AGENCY", Kind.AGENCY, flag="agency", required=False),
-    Param("overdue", Kind.SWITCH, flag="overdue", required=False, help="only tasks past due"),
+    Param("overdue", Kind.SWITCH, flag="overdue", required=False, help=N_("only tasks past due")),
     Param(
         "mine",
         Kind.SWITCH,
         flag="mine",
         required=False,
-        help="only your agency's tasks (and yours)",
+        help=N_("only your agency's tasks (and yours)"),
     ),
     summary=N_("List an operation's tasks."),
 )
@@ -166,7 +166,7 @@ async def task_done(ctx: Context, args: dict[str, Any]) -> Reply:
 @REGISTRY.command(
     "task block",
     TASK,
-    Param("reason", Kind.TEXT, max_length=TEXT_MAX, help="why it cannot go on"),
+    Param("reason", Kind.TEXT, max_length=TEXT_MAX, help=N_("why it cannot go on")),
     summary=N_("Mark a task blocked, saying why."),
     action=Action.UPDATE_TASK,
 )
@@ -219,7 +219,7 @@ async def task_assign(ctx: Context, args: dict[str, Any]) -> Reply:
         "WHEN",
         Kind.WHEN,
         choices=("off",),
-        help='e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z; off to clear it',
+        help=N_('e.g. "tomorrow 06:00", "in 2h", 2026-12-01T18:00Z; off to clear it'),
     ),
     summary=N_("Set, change or clear (off) a task's due time."),
     action=Action.MANAGE_TASK,

@@ -64,13 +64,18 @@ class World:
             user_id, name, platform="telegram", workspace="tg", chat_id=f"dm-{user_id}"
         )
 
-    async def member(self, role: str, agency: str) -> Person:
-        """A member of `agency` with `role`, invited by the admin (made once)."""
+    async def member(self, role: str, agency: str, *, reads: str | None = None) -> Person:
+        """A member of `agency` with `role`, invited by the admin (made once). They read their
+        agency's language (FR-OCLCTIC French, ES-UCO Spanish, AE-DXB Arabic) unless `reads`
+        sets their own (`me lang`): tests that check English words ask for English."""
         key = (role, agency)
         if key not in self.members:
             person = self.on_telegram(f"{role}-{agency}".lower(), f"{role.title()} of {agency}")
             out = await person.joins_with_invite_from(self.admin, agency, role)
             assert person.reply.tone == Tone.OK, out
+            if reads is not None:
+                out = await person.says(f"me lang {reads}")
+                assert person.reply.tone == Tone.OK, out
             self.members[key] = person
         return self.members[key]
 

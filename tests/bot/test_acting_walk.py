@@ -73,7 +73,7 @@ COMMANDS = {c.path: c for c in REGISTRY.all()}
 READS = {"op show", "task list", "summary"}  # need the READ grant; declared by no command
 ANYONE = {
     *("help", "start", "join", "connect", "whoami", "agency list", "op list", "digest"),
-    "reminders",
+    *("reminders", "me lang", "me tz"),
 }
 
 

@@ -53,24 +53,25 @@ async def test_three_users_two_channels_run_an_operation(
 
     made = await carl.says("C1", 'op new PANGEA-18 "Illicit pharmacies" --tlp AMBER')
     assert made.response_type == "in_channel"
-    assert visible(made).startswith("*TLP:AMBER*\n*Operation PANGEA-18 created.*")
+    # Carl reads French (FR-OCLCTIC's language), Lucía Spanish (AR-PFA's)
+    assert visible(made).startswith("*TLP:AMBER*\n*Opération PANGEA-18 créée.*")
     await carl.says("C1", "op join PANGEA-18 AR-PFA")
     added = await carl.says(
         "C1", 'task add PANGEA-18 "Raid warehouse 4" --to AR-PFA --due "tomorrow 06:00"'
     )
-    assert "*Due:* 2026-11-27 06:00 CET" in visible(added)
+    assert "*Échéance:* 2026-11-27 06:00 CET" in visible(added)
 
     linked = await lucia.says("C2", "link AR-PFA")
-    assert "This chat now receives the updates of AR-PFA." in visible(linked)
+    assert "Este chat recibe ahora las notificaciones de AR-PFA." in visible(linked)
     mine = await lucia.says("C2", "task list PANGEA-18 --mine")
     assert mine.response_type == "ephemeral"  # a personal list
-    assert "due 2026-11-27 02:00 -03" in visible(mine)
-    done = await lucia.presses(mine, "Done #1")
-    assert "Task PANGEA-18#1: open → done." in visible(done)
+    assert "vence 2026-11-27 02:00 -03" in visible(mine)
+    done = await lucia.presses(mine, "Terminar #1")
+    assert "Tarea PANGEA-18#1: abierta → terminada." in visible(done)
     assert done.response_type == "in_channel"
 
     summary = await carl.says("C1", "summary PANGEA-18")
-    assert "*Tasks:* 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in visible(summary)
+    assert "*Tâches:* 0 ouverte, 0 en cours, 0 bloquée, 1 terminée, 0 en retard" in visible(summary)
 
     async with sessions() as s:
         task = await s.scalar(select(Task))
@@ -145,9 +146,10 @@ async def test_mention_injection_is_escaped(
         )
 
 
-REFUSAL = (
-    "Only admins, coordinators of the lead agency FR-OCLCTIC, and coordinators and liaisons"
-    " of the agency the task is assigned to may run task done on PANGEA-18."
+REFUSAL = (  # Lucía reads Spanish, AR-PFA's language
+    "Solo los administradores, coordinadores de la agencia líder FR-OCLCTIC y coordinadores y"
+    " oficiales de enlace de la agencia a la que está asignada la tarea pueden ejecutar"
+    " task done en PANGEA-18."
 )
 
 
@@ -170,7 +172,7 @@ async def test_liaison_cannot_touch_another_agencys_task_even_with_a_forged_butt
     refused = await lucia.says("C2", "task done PANGEA-18#1")
     assert REFUSAL in visible(refused)
     mine = await lucia.says("C2", "task list PANGEA-18 --mine")
-    assert set(buttons(mine)) == {"Start #2", "Done #2"}
+    assert set(buttons(mine)) == {"Iniciar #2", "Terminar #2"}
     forged = await lucia.presses_value(mine, "task done PANGEA-18#1")
     assert forged.response_type == "ephemeral"
     assert REFUSAL in visible(forged)

@@ -63,31 +63,33 @@ async def test_three_users_two_groups_run_an_operation(
     made = await carl.says(
         HQ_GROUP, '/op new PANGEA-18 "Illicit pharmacies" --tlp AMBER', title="HQ"
     )
-    assert (made.plain_text or "").startswith("TLP:AMBER\nOperation PANGEA-18 created.")
+    # Carl reads French (FR-OCLCTIC's language), Lucía Spanish (AR-PFA's)
+    assert (made.plain_text or "").startswith("TLP:AMBER\nOpération PANGEA-18 créée.")
     await carl.says(HQ_GROUP, "/op join PANGEA-18 AR-PFA", title="HQ")
     added = await carl.says(
         HQ_GROUP,
         '/task add PANGEA-18 "Raid <warehouse> 4 & co" --to AR-PFA --due "tomorrow 06:00"',
         title="HQ",
     )
-    assert "Task PANGEA-18#1 added." in (added.plain_text or "")
+    assert "Tâche PANGEA-18#1 ajoutée." in (added.plain_text or "")
     assert "Raid &lt;warehouse&gt; 4 &amp; co" in (added.text or "")  # escaped in the HTML sent
-    assert "Due: 2026-11-27 06:00 CET" in (added.plain_text or "")  # Carl reads Paris time
+    assert "Échéance: 2026-11-27 06:00 CET" in (added.plain_text or "")  # Carl reads Paris time
 
     linked = await lucia.says(FIELD_GROUP, "/link AR-PFA", title="Field AR")
-    assert "This chat now receives the updates of AR-PFA." in (linked.plain_text or "")
+    assert "Este chat recibe ahora las notificaciones de AR-PFA." in (linked.plain_text or "")
     _, mine = await lucia.asks_in_group(FIELD_GROUP, "/task list PANGEA-18 --mine")
-    assert "due 2026-11-27 02:00 -03" in (mine.plain_text or "")  # Lucía reads Buenos Aires time
+    assert "vence 2026-11-27 02:00 -03" in (mine.plain_text or "")  # Lucía reads Buenos Aires time
     posted = len(tg.sent_messages(LIAISON_DM))
-    answer = await lucia.presses(mine, "Done #1")
-    assert answer["text"] == "Task PANGEA-18#1: open → done."
+    answer = await lucia.presses(mine, "Terminar #1")
+    assert answer["text"] == "Tarea PANGEA-18#1: abierta → terminada."
     done = await tg.wait_for_messages(posted + 1, chat_id=LIAISON_DM)
-    assert "Task PANGEA-18#1: open → done." in (done[-1].plain_text or "")
+    assert "Tarea PANGEA-18#1: abierta → terminada." in (done[-1].plain_text or "")
 
     summary = await carl.says(HQ_GROUP, "/summary PANGEA-18", title="HQ")
     text = summary.plain_text or ""
-    assert "Tasks: 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in text
-    assert "AR-PFA (participant): 0 open, 0 in progress, 0 blocked, 1 done, 0 overdue" in text
+    counts = "0 ouverte, 0 en cours, 0 bloquée, 1 terminée, 0 en retard"
+    assert f"Tâches: {counts}" in text
+    assert f"AR-PFA (participant): {counts}" in text
 
     async with sessions() as s:
         task = await s.scalar(select(Task).where(Task.number == 1))

@@ -58,7 +58,7 @@ async def test_only_admins_add_agencies(world: World) -> None:
 
 
 async def test_agency_list_shows_every_agency_with_members_and_chats(world: World) -> None:
-    liaison = await world.member("liaison", "FR-OCLCTIC")
+    liaison = await world.member("liaison", "FR-OCLCTIC", reads="en")
     await ok(liaison, "link FR-OCLCTIC")
     reply = await ok(liaison, "agency list")
     assert reply.title == "4 agencies"
@@ -69,10 +69,10 @@ async def test_agency_list_shows_every_agency_with_members_and_chats(world: Worl
 
 
 async def test_agency_list_counts_members_and_chats(world: World) -> None:
-    liaison = await world.member("liaison", "FR-OCLCTIC")
+    liaison = await world.member("liaison", "FR-OCLCTIC", reads="en")
     await ok(liaison, "link FR-OCLCTIC")
-    await world.member("observer", "ES-UCO")
-    await world.member("liaison", "ES-UCO")
+    await world.member("observer", "ES-UCO", reads="en")
+    await world.member("liaison", "ES-UCO", reads="en")
     items = {i.text.split(" ")[0]: i.text for i in (await ok(liaison, "agency list")).items}
     assert items["ES-UCO"].endswith(": 2 members, 0 chats")
     assert items["US-FDA"].endswith(": 0 members, 0 chats")
@@ -86,7 +86,7 @@ async def test_agency_list_when_there_is_none(admin: Person) -> None:
 
 
 async def test_link_binds_the_chat_to_the_agency(world: World) -> None:
-    liaison = await world.member("liaison", "ES-UCO")
+    liaison = await world.member("liaison", "ES-UCO", reads="en")
     liaison.chat_id = "es-room"
     before = await db_state(world.chat.dispatcher.sessions)
     await ok(liaison, "link es-uco", "receives the updates of ES-UCO")
@@ -132,7 +132,7 @@ async def test_link_to_an_unknown_agency(world: World) -> None:
 
 async def test_liaisons_and_coordinators_link_only_their_own_agency(world: World) -> None:
     for role in ("liaison", "coordinator"):
-        member = await world.member(role, "FR-OCLCTIC")
+        member = await world.member(role, "FR-OCLCTIC", reads="en")
         member.chat_id = f"{role}-room"
         await refused(member, "link ES-UCO", "own agency", command="link")
         await ok(member, "link FR-OCLCTIC", "FR-OCLCTIC")
@@ -140,7 +140,7 @@ async def test_liaisons_and_coordinators_link_only_their_own_agency(world: World
 
 async def test_supervisors_and_observers_do_not_link(world: World) -> None:
     for role, agency in (("supervisor", "ES-UCO"), ("observer", "FR-OCLCTIC")):
-        member = await world.member(role, agency)
+        member = await world.member(role, agency, reads="en")
         await refused(member, f"link {agency}", "link", "liaison", command="link")
 
 
@@ -178,7 +178,7 @@ async def test_agency_edit_refusals(world: World) -> None:
 
 
 async def test_unlink_stops_the_chats_deliveries_queued_ones_included(world: World) -> None:
-    liaison = await world.member("liaison", "ES-UCO")
+    liaison = await world.member("liaison", "ES-UCO", reads="en")
     liaison.chat_id = "room-ES"
     await ok(liaison, "link ES-UCO")
     await ok(world.admin, 'status PANGEA-18 "Phase 1"', "Sent to 1 agency, 1 chat.")
@@ -195,10 +195,10 @@ async def test_unlink_stops_the_chats_deliveries_queued_ones_included(world: Wor
 
 
 async def test_unlink_is_for_that_agencys_people(world: World) -> None:
-    liaison = await world.member("liaison", "ES-UCO")
+    liaison = await world.member("liaison", "ES-UCO", reads="en")
     liaison.chat_id = "room-ES"
     await ok(liaison, "link ES-UCO")
-    outsider = await world.member("liaison", "FR-OCLCTIC")
+    outsider = await world.member("liaison", "FR-OCLCTIC", reads="en")
     outsider.chat_id = "room-ES"
     await refused(outsider, "unlink", "Only", "their own agency only")
     await refused(world.admin, "unlink", "This chat is not linked")  # the console is never linked

@@ -87,7 +87,7 @@ async def test_role_matrix(world: World, role: str) -> None:
     if role == "admin":
         person = await world.admin_on_telegram()  # the console cannot link chats
     else:
-        person = await world.member(role, AGENCY_OF[role])
+        person = await world.member(role, AGENCY_OF[role], reads="en")  # outcome() reads English
     person.chat_id = f"{role}-room"
     sessions = world.chat.dispatcher.sessions
     wrong = []

@@ -155,7 +155,7 @@ async def test_the_chat_account_name_does_not_keep_a_newcomer_out(
 
 
 async def test_connect_links_another_account_to_the_same_member(world: World) -> None:
-    liaison = await world.member("liaison", "FR-OCLCTIC")
+    liaison = await world.member("liaison", "FR-OCLCTIC", reads="en")
     reply = await ok(liaison, "connect", "join ")
     assert reply.private
     code = invite_code("\n".join(reply.lines))
@@ -208,7 +208,7 @@ async def test_whoami_of_the_admin(world: World) -> None:
 
 
 async def test_whoami_of_a_member_shows_the_agency_timezone(world: World) -> None:
-    liaison = await world.member("liaison", "AE-DXB")
+    liaison = await world.member("liaison", "AE-DXB", reads="en")
     reply = await ok(liaison, "whoami")
     fields = {f.label: f.value for f in reply.fields}
     assert (fields["Agency"], fields["Role"], fields["Timezone"]) == (
@@ -241,7 +241,7 @@ async def test_the_invite_code_is_not_stored_in_clear(world: World) -> None:
 
 
 async def test_invite_expiry_is_shown_in_the_inviters_timezone(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
     reply = await ok(coordinator, "invite FR-OCLCTIC --role observer")
     assert {f.label: f.value for f in reply.fields}["Expires"] == "2026-11-29 11:00 CET"
 
@@ -263,7 +263,7 @@ async def test_coordinator_invites_liaisons_and_observers_only(world: World) -> 
 
 async def test_coordinator_cannot_invite_into_another_agency(world: World) -> None:
     # an FR coordinator minting an ES liaison would let FR update ES's tasks and link its chats
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
     await refused(coordinator, "invite ES-UCO --role liaison", "own agency", command="invite")
 
 

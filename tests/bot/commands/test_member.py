@@ -64,8 +64,8 @@ async def test_member_list_shows_references_roles_accounts_and_last_seen(world: 
 
 
 async def test_coordinators_list_their_own_agency_only(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
-    await world.member("liaison", "ES-UCO")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
+    await world.member("liaison", "ES-UCO", reads="en")
     reply = await ok(coordinator, "member list")
     assert {i.text.split(" of ")[-1].split(";")[0] for i in reply.items} == {"FR-OCLCTIC"}
     assert reply.title == "1 member"
@@ -73,8 +73,8 @@ async def test_coordinators_list_their_own_agency_only(world: World) -> None:
 
 
 async def test_supervisors_list_any_agency_and_liaisons_none(world: World) -> None:
-    supervisor = await world.member("supervisor", "AE-DXB")
-    liaison = await world.member("liaison", "ES-UCO")
+    supervisor = await world.member("supervisor", "AE-DXB", reads="en")
+    liaison = await world.member("liaison", "ES-UCO", reads="en")
     reply = await ok(supervisor, "member list ES-UCO")
     assert [i.key for i in reply.items] == [await ref(liaison)]
     await refused(liaison, "member list", "Only")
@@ -89,8 +89,8 @@ async def test_member_list_of_an_agency_without_members(world: World) -> None:
 
 
 async def test_member_role_changes_it_and_is_audited(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
-    liaison = await world.member("liaison", "FR-OCLCTIC")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
+    liaison = await world.member("liaison", "FR-OCLCTIC", reads="en")
     member = await ref(liaison)
     reply = await ok(coordinator, f"member role {member} observer", "is now observer")
     assert reply.private
@@ -101,9 +101,9 @@ async def test_member_role_changes_it_and_is_audited(world: World) -> None:
 
 
 async def test_member_role_refusals(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
-    liaison = await world.member("liaison", "FR-OCLCTIC")
-    other = await world.member("liaison", "ES-UCO")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
+    liaison = await world.member("liaison", "FR-OCLCTIC", reads="en")
+    other = await world.member("liaison", "ES-UCO", reads="en")
     mine, theirs, me = await ref(liaison), await ref(other), await ref(coordinator)
     await refused(coordinator, f"member role {mine} coordinator", "coordinators, for liaisons")
     await refused(coordinator, f"member role {theirs} observer", f"No member {theirs}.")
@@ -124,8 +124,8 @@ async def test_member_role_refusals(world: World) -> None:
 
 
 async def test_a_removed_member_is_a_stranger_on_every_account(world: World) -> None:
-    coordinator = await world.member("coordinator", "ES-UCO")
-    liaison = await world.member("liaison", "ES-UCO")
+    coordinator = await world.member("coordinator", "ES-UCO", reads="en")
+    liaison = await world.member("liaison", "ES-UCO", reads="en")
     code = (await liaison.says("connect")).split("join ")[-1].split()[0]
     on_slack = world.chat.person("U77", "Lu", platform="slack", workspace="T1", chat_id="D77")
     await ok(on_slack, f"join {code}", "linked")
@@ -157,8 +157,8 @@ async def test_the_invites_a_removed_member_issued_are_void(world: World) -> Non
 
 
 async def test_member_remove_refusals(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
-    other = await world.member("liaison", "ES-UCO")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
+    other = await world.member("liaison", "ES-UCO", reads="en")
     admin_tg = await world.admin_on_telegram()
     await refused(coordinator, f"member remove {await ref(coordinator)}", "remove yourself")
     await refused(coordinator, f"member remove {await ref(other)}", "No member")
@@ -172,6 +172,7 @@ async def test_member_remove_refusals(world: World) -> None:
 async def test_admins_demote_other_admins_but_never_themselves(world: World) -> None:
     second = world.on_telegram("second-admin", "Second Admin")
     await second.joins_with_invite_from(world.admin, "FR-OCLCTIC", "admin")
+    await ok(second, "me lang en")
     await ok(second, f"member role {await ref(world.admin)} supervisor", "is now supervisor")
     # the local administrator, a supervisor now, manages nobody; the last admin stays one
     await refused(world.admin, f"member remove {await ref(second)}", "Only")
@@ -183,7 +184,7 @@ async def test_admins_demote_other_admins_but_never_themselves(world: World) -> 
 
 
 async def test_invite_list_and_revoke_by_reference(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
     code = await invite(coordinator, "FR-OCLCTIC", "liaison")
     await invite(world.admin, "ES-UCO", "observer")
     reply = await ok(coordinator, "invite list", "1 pending invite")
@@ -207,7 +208,7 @@ async def test_invite_revoke_by_code(world: World) -> None:
 
 
 async def test_invite_revoke_refusals(world: World) -> None:
-    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
     used = await invite(world.admin, "FR-OCLCTIC", "liaison")
     await ok(world.stranger(), f"join {used}")
     await refused(world.admin, f"invite revoke {used}", "already been used")
@@ -222,6 +223,6 @@ async def test_invite_revoke_refusals(world: World) -> None:
 
 
 async def test_a_liaison_may_not_list_invites(world: World) -> None:
-    liaison = await world.member("liaison", "FR-OCLCTIC")
+    liaison = await world.member("liaison", "FR-OCLCTIC", reads="en")
     reply = await refused(liaison, "invite list", "Only")
     assert liaison.reply.tone == Tone.ERROR and reply.private
