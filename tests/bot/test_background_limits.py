@@ -14,7 +14,7 @@ from bot.limits import Limiter, local_limiter
 from bot.reply import Reply
 from bot.runtime import Background, Runtime
 from bot.slots import DatabaseSlots, RedisSlots
-from tests.bot.test_limits import REDIS_URL
+from tests.bot.test_limits import redis_url
 
 
 class Recorder:
@@ -36,7 +36,7 @@ async def test_every_sender_takes_its_turns_from_the_shared_slots(
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'jointops.db'}",
-        redis_url=REDIS_URL if redis else None,
+        redis_url=redis_url() if redis else None,
     )
     runtime = await Runtime.open(settings)
     senders = {"telegram": Recorder("telegram"), "slack": Recorder("slack")}
