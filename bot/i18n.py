@@ -16,8 +16,11 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
+from operations.enums import Language
+
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "jointops"
+LANGUAGES: tuple[str, ...] = tuple(Language)  # the four working languages
 RTL_LANGUAGES = frozenset({"ar"})
 
 log = logging.getLogger(__name__)

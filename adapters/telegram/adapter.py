@@ -28,7 +28,7 @@ from adapters.telegram.render import CALLBACK_LIMIT
 from adapters.telegram.sender import TelegramSender
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
-from bot.i18n import Translator
+from bot.i18n import LANGUAGES, Translator
 from bot.inbox import GRACE_S, LEASE, Accepted, Entry, Inbox
 from bot.reply import Reply, Tone
 
@@ -55,9 +55,10 @@ def _alert(reply: Reply, *, title_only: bool = False) -> str:
     return (text or "OK")[:200]
 
 
-def menu(dispatcher: Dispatcher) -> list[BotCommand]:
-    """The Telegram command menu, from the registry (names and descriptions within limits)."""
-    tr = Translator(dispatcher.defaults.language)
+def menu(dispatcher: Dispatcher, language: str) -> list[BotCommand]:
+    """The Telegram command menu in `language`, from the registry (names and descriptions
+    within limits)."""
+    tr = Translator(language)
     commands = []
     for name in dispatcher.registry.names():
         group = dispatcher.registry.group(name)
@@ -123,7 +124,10 @@ class TelegramAdapter:
         await self.application.initialize()
         self.username = (self.bot.username or "").lower()
         self.private.username = self.bot.username or ""
-        await self.bot.set_my_commands(menu(self.dispatcher))
+        # the menu for users whose Telegram is in none of the four languages, then each one's
+        await self.bot.set_my_commands(menu(self.dispatcher, self.dispatcher.defaults.language))
+        for language in LANGUAGES:
+            await self.bot.set_my_commands(menu(self.dispatcher, language), language_code=language)
         await self.inbox.open()
         self._accepting = True
         if self.webhook_url:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.telegram.adapter import TelegramAdapter
+from bot.commands import REGISTRY
+from bot.i18n import Translator
 from operations.audit.models import AuditEvent
 from operations.channel.models import Channel
 from operations.enums import TaskStatus
@@ -28,6 +31,18 @@ async def test_menu_is_the_registry(telegram: TelegramAdapter, tg: FakeTelegram)
     names = [c["command"] for c in tg.commands]
     assert {"help", "join", "task", "op", "summary", "status", "invite", "link"} <= set(names)
     assert all(0 < len(c["description"]) <= 256 for c in tg.commands)
+
+
+@pytest.mark.parametrize("language", ["fr", "es", "ar"])
+async def test_the_menu_is_published_in_each_language(
+    telegram: TelegramAdapter, tg: FakeTelegram, language: str
+) -> None:
+    english = {c["command"]: c["description"] for c in tg.commands_by_scope[("default", "en")]}
+    menu = {c["command"]: c["description"] for c in tg.commands_by_scope[("default", language)]}
+    assert menu.keys() == english.keys()  # command words stay English
+    summary = next(c.summary for c in REGISTRY.group("summary"))
+    assert menu["summary"] == Translator(language).gettext(summary) != english["summary"]
+    assert all(0 < len(d) <= 256 for d in menu.values())
 
 
 async def test_three_users_two_groups_run_an_operation(
