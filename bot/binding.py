@@ -41,7 +41,7 @@ def read_duration(text: str) -> timedelta:
     """A duration as typed (90m, 4h, 1d), or a UsageError saying why not."""
     try:
         return when.parse_duration(text)
-    except when.WhenError as exc:
+    except when.WhenError as exc:  # the reason keeps its msgid: shown in the reader's language
         raise UsageError(
             N_("Cannot read the duration {value}: {reason}."), value=text, reason=exc.reason
         ) from None
@@ -60,7 +60,7 @@ def _convert(param: Param, text: str, *, now: datetime, tz: ZoneInfo) -> Any:
             return text.strip().lower()
         try:
             return when.parse_when(text, now=now, tz=tz)
-        except when.WhenError as exc:
+        except when.WhenError as exc:  # the reason, as above, is translated when shown
             raise UsageError(
                 N_("Cannot read the time {value}: {reason}."), value=text, reason=exc.reason
             ) from None

@@ -7,6 +7,7 @@ from bot.parser import UsageError
 from bot.permissions import who
 from bot.reply import Reply, Tone
 from bot.views import STATE_NAMES
+from bot.when import Reason
 from operations.enums import OperationStatus, TaskStatus
 from operations.errors import (
     Conflict,
@@ -132,7 +133,11 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
     """The one-line reason shown to the user."""
     _ = tr.gettext
     if isinstance(error, UsageError):
-        return _(error.message, **error.values)
+        values = {  # a value that is itself a message (why a time is unreadable) is translated
+            key: _(value.message, **value.values) if isinstance(value, Reason) else value
+            for key, value in error.values.items()
+        }
+        return _(error.message, **values)
     if isinstance(error, NotFound):
         if error.kind == "invite":
             return _("No such invite code: {key}.", key=error.key)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,6 +9,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from bot.i18n import LANGUAGES, Translator
 from bot.when import (
     WhenError,
     format_duration,
@@ -360,6 +363,270 @@ def test_duration_round_trip(minutes: int) -> None:
     assert parse_duration(format_duration(delta)) == delta
 
 
+# --- the four working languages --------------------------------------------------------------
+
+# NOW is Friday 2026-11-27 10:00 in Paris (09:00 UTC); a weekday is never today.
+MONDAY_9 = utc(2026, 11, 30, 8, 0)
+TOMORROW_9 = utc(2026, 11, 28, 8, 0)
+TODAY_18 = utc(2026, 11, 27, 17, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dans 2h", utc(2026, 11, 27, 11, 0)),
+        ("dans 90 minutes", utc(2026, 11, 27, 10, 30)),
+        ("Dans 1 heure", utc(2026, 11, 27, 10, 0)),
+        ("dans 2 heures", utc(2026, 11, 27, 11, 0)),
+        ("dans 45 min", utc(2026, 11, 27, 9, 45)),
+        ("dans 1h30", utc(2026, 11, 27, 10, 30)),
+        ("dans 3 jours", utc(2026, 11, 30, 9, 0)),
+        ("dans 1 jour", utc(2026, 11, 28, 9, 0)),
+        ("dans 2j", utc(2026, 11, 29, 9, 0)),
+        ("dans 1 semaine", utc(2026, 12, 4, 9, 0)),
+        ("dans 2 semaines", utc(2026, 12, 11, 9, 0)),
+        ("demain 09:00", TOMORROW_9),
+        ("demain", TOMORROW_9),
+        ("Demain 9h", TOMORROW_9),
+        ("demain à 9h", TOMORROW_9),
+        ("demain 18h30", utc(2026, 11, 28, 17, 30)),
+        ("demain midi", utc(2026, 11, 28, 11, 0)),
+        ("aujourd'hui 18:00", TODAY_18),
+        ("aujourd\u2019hui 18:00", TODAY_18),  # the apostrophe phones type
+        ("aujourdhui 18:00", TODAY_18),
+        ("aujourd'hui 18h", TODAY_18),
+        ("lundi", MONDAY_9),
+        ("lundi 09:00", MONDAY_9),
+        ("lundi 9h", MONDAY_9),
+        ("lundi prochain 09:00", MONDAY_9),
+        ("mardi 18h30", utc(2026, 12, 1, 17, 30)),
+        ("mercredi", utc(2026, 12, 2, 8, 0)),
+        ("jeudi", utc(2026, 12, 3, 8, 0)),
+        ("vendredi 17:30", utc(2026, 12, 4, 16, 30)),  # never today
+        ("samedi", utc(2026, 11, 28, 8, 0)),
+        ("dimanche 10:00", utc(2026, 11, 29, 9, 0)),
+        ("midi", utc(2026, 11, 27, 11, 0)),
+        ("minuit", utc(2026, 11, 27, 23, 0)),
+    ],
+)
+def test_french(text: str, expected: datetime) -> None:
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("en 2h", utc(2026, 11, 27, 11, 0)),
+        ("en 90 minutos", utc(2026, 11, 27, 10, 30)),
+        ("en 1 minuto", utc(2026, 11, 27, 9, 1)),
+        ("en 1 hora", utc(2026, 11, 27, 10, 0)),
+        ("en 2 horas", utc(2026, 11, 27, 11, 0)),
+        ("en 3 días", utc(2026, 11, 30, 9, 0)),
+        ("en 1 dia", utc(2026, 11, 28, 9, 0)),
+        ("en 1 semana", utc(2026, 12, 4, 9, 0)),
+        ("en 2 semanas", utc(2026, 12, 11, 9, 0)),
+        ("mañana 09:00", TOMORROW_9),
+        ("manana 09:00", TOMORROW_9),
+        ("MAÑANA", TOMORROW_9),
+        ("mañana a las 09:00", TOMORROW_9),
+        ("mañana mediodía", utc(2026, 11, 28, 11, 0)),
+        ("hoy 18:00", TODAY_18),
+        ("lunes", MONDAY_9),
+        ("lunes 09:00", MONDAY_9),
+        ("el próximo lunes", MONDAY_9),
+        ("próximo lunes 09:00", MONDAY_9),
+        ("el proximo lunes", MONDAY_9),
+        ("martes", utc(2026, 12, 1, 8, 0)),
+        ("miércoles 10:00", utc(2026, 12, 2, 9, 0)),
+        ("miercoles 10:00", utc(2026, 12, 2, 9, 0)),
+        ("jueves", utc(2026, 12, 3, 8, 0)),
+        ("viernes", utc(2026, 12, 4, 8, 0)),
+        ("sábado", utc(2026, 11, 28, 8, 0)),
+        ("sabado 7:00", utc(2026, 11, 28, 6, 0)),
+        ("domingo 9:30", utc(2026, 11, 29, 8, 30)),
+        ("mediodía", utc(2026, 11, 27, 11, 0)),
+        ("mediodia", utc(2026, 11, 27, 11, 0)),
+        ("medianoche", utc(2026, 11, 27, 23, 0)),
+    ],
+)
+def test_spanish(text: str, expected: datetime) -> None:
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("بعد 2h", utc(2026, 11, 27, 11, 0)),
+        ("خلال 2h", utc(2026, 11, 27, 11, 0)),
+        ("بعد 3 ساعات", utc(2026, 11, 27, 12, 0)),
+        ("بعد 12 ساعة", utc(2026, 11, 27, 21, 0)),
+        ("بعد ساعة", utc(2026, 11, 27, 10, 0)),  # "an hour"
+        ("بعد ساعتين", utc(2026, 11, 27, 11, 0)),  # "two hours"
+        ("بعد 10 دقائق", utc(2026, 11, 27, 9, 10)),
+        ("بعد 15 دقيقة", utc(2026, 11, 27, 9, 15)),
+        ("بعد دقيقتين", utc(2026, 11, 27, 9, 2)),
+        ("بعد 3 أيام", utc(2026, 11, 30, 9, 0)),
+        ("بعد يومين", utc(2026, 11, 29, 9, 0)),
+        ("بعد أسبوع", utc(2026, 12, 4, 9, 0)),
+        ("بعد 2 أسابيع", utc(2026, 12, 11, 9, 0)),
+        ("غدا", TOMORROW_9),
+        ("غدًا", TOMORROW_9),
+        ("غداً 09:00", TOMORROW_9),
+        ("غدا الساعة 09:00", TOMORROW_9),
+        ("اليوم 18:00", TODAY_18),
+        ("الاثنين", MONDAY_9),
+        ("الإثنين 09:00", MONDAY_9),
+        ("الأثنين", MONDAY_9),
+        ("اثنين", MONDAY_9),
+        ("يوم الاثنين", MONDAY_9),
+        ("الاثنين القادم 09:00", MONDAY_9),
+        ("الثلاثاء", utc(2026, 12, 1, 8, 0)),
+        ("الأربعاء", utc(2026, 12, 2, 8, 0)),
+        ("الاربعاء", utc(2026, 12, 2, 8, 0)),
+        ("أربعاء", utc(2026, 12, 2, 8, 0)),
+        ("الخميس 10:00", utc(2026, 12, 3, 9, 0)),
+        ("الجمعة", utc(2026, 12, 4, 8, 0)),  # never today
+        ("جمعة", utc(2026, 12, 4, 8, 0)),
+        ("الجمعه", utc(2026, 12, 4, 8, 0)),
+        ("السبت", utc(2026, 11, 28, 8, 0)),
+        ("سبت", utc(2026, 11, 28, 8, 0)),
+        ("الأحد", utc(2026, 11, 29, 8, 0)),
+        ("الاحد", utc(2026, 11, 29, 8, 0)),
+        ("أحد", utc(2026, 11, 29, 8, 0)),
+    ],
+)
+def test_arabic(text: str, expected: datetime) -> None:
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("٢٠٢٦-١٢-٠١ ١٨:٠٠", utc(2026, 12, 1, 17, 0)),  # Arabic-Indic digits
+        ("۲۰۲۶-۱۲-۰۱ ۱۸:۰۰", utc(2026, 12, 1, 17, 0)),  # Eastern Arabic-Indic digits
+        ("٢٠٢٦-١٢-٠١T١٨:٠٠Z", utc(2026, 12, 1, 18, 0)),
+        ("١٨:٠٠", TODAY_18),
+        ("غدًا ٠٩:٣٠", utc(2026, 11, 28, 8, 30)),
+        ("الاثنين ۰۹:۰۰", MONDAY_9),
+        ("بعد ٢ ساعة", utc(2026, 11, 27, 11, 0)),
+        ("بعد ۹۰ دقيقة", utc(2026, 11, 27, 10, 30)),
+        ("in ٢h", utc(2026, 11, 27, 11, 0)),
+        ("demain ٩h", TOMORROW_9),
+    ],
+)
+def test_arabic_indic_digits(text: str, expected: datetime) -> None:
+    assert when(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "delta"),
+    [
+        ("2 heures", timedelta(hours=2)),
+        ("1h30", timedelta(minutes=90)),
+        ("2h05", timedelta(minutes=125)),
+        ("3 jours", timedelta(days=3)),
+        ("1 semaine 2 jours", timedelta(days=9)),
+        ("90 minutos", timedelta(minutes=90)),
+        ("3 días 2 horas", timedelta(days=3, hours=2)),
+        ("2 semanas", timedelta(weeks=2)),
+        ("2 ساعات", timedelta(hours=2)),
+        ("ساعتين", timedelta(hours=2)),
+        ("أسبوعين", timedelta(weeks=2)),
+        ("٩٠ دقيقة", timedelta(minutes=90)),
+        ("۳ أيام", timedelta(days=3)),
+        ("٤h", timedelta(hours=4)),
+    ],
+)
+def test_durations_in_every_language(text: str, delta: timedelta) -> None:
+    assert parse_duration(text) == delta
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # French
+        "dans longtemps",
+        "bientôt",
+        "demain matin",
+        "demain 9",
+        "lundi lundi",
+        "18h",  # alone it could be a duration: "dans 18h" or "aujourd'hui 18h" say which
+        "18h00",
+        "prochain",
+        "demain à",
+        # Spanish
+        "en un rato",
+        "pronto",
+        "mañana tarde",
+        "el lunes martes",
+        "el 09:00",
+        "a las 09:00",
+        # Arabic
+        "بعد قليل",
+        "قريبا",
+        "غدا مساء",
+        "الاثنين الثلاثاء",
+        "بعد",
+    ],
+)
+def test_nonsense_in_every_language_is_refused(text: str) -> None:
+    with pytest.raises(WhenError) as info:
+        when(text)
+    assert info.value.reason.startswith(("unknown time format", "unknown duration"))
+
+
+@pytest.mark.parametrize("text", ["aujourd'hui", "hoy", "اليوم"])
+def test_today_alone_needs_a_time_in_every_language(text: str) -> None:
+    with pytest.raises(WhenError) as info:
+        when(text)
+    assert info.value.reason == "give a time, e.g. today 18:00"
+
+
+@pytest.mark.parametrize(("text", "value"), [("lundi 25h", "25h"), ("demain 9h75", "9h75")])
+def test_french_hours_out_of_range(text: str, value: str) -> None:
+    with pytest.raises(WhenError) as info:
+        when(text)
+    assert info.value.reason == f"no such time: {value}"
+
+
+def test_a_reason_is_a_message_the_reader_reads_in_their_language() -> None:
+    with pytest.raises(WhenError) as info:
+        when("bientôt")
+    reason = info.value.reason
+    assert reason.message.startswith('unknown time format "{value}"')
+    assert reason.values == {"value": "bientôt"}
+    assert Translator("fr").gettext(reason.message, **reason.values) == (
+        "format d'heure non reconnu « bientôt » "
+        "(essayez 2026-12-01 18:00, dans 2h, demain 09:00, lundi 9h)"
+    )
+    with pytest.raises(WhenError) as info:
+        when("2026-02-30")
+    reason = info.value.reason
+    assert Translator("es").gettext(reason.message, **reason.values) == (
+        "esa fecha no existe: 2026-02-30"
+    )
+
+
+def _examples(shown: str) -> list[str]:
+    """The examples a hint such as 'unknown ... (try 90m, 2h, 3d)' offers, in any language."""
+    hint = shown.rsplit("(", 1)[1].removesuffix(")")
+    first, *others = re.split("[,\u060c] ", hint)
+    return [first.split(" ", 1)[1], *others]  # the first follows "try", "essayez", "جرّب"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_examples_a_reader_is_shown_are_understood(language: str) -> None:
+    tr = Translator(language)
+    for parse, nonsense in ((when, "someday"), (when, ""), (parse_duration, "soon")):
+        with pytest.raises(WhenError) as info:
+            parse(nonsense)
+        reason = info.value.reason
+        examples = _examples(tr.gettext(reason.message, **reason.values))
+        assert len(examples) >= 4, examples
+        for example in examples:
+            parse(example)  # no WhenError
+
+
 # --- format_when / timezones ------------------------------------------------------------------
 
 
@@ -415,6 +682,36 @@ def test_parse_when_returns_utc_or_raises_when_error(
         assert str(exc) == exc.reason
     else:
         assert result.tzinfo is UTC
+
+
+_WORDS = (
+    "in dans en بعد خلال today demain mañana غدًا اليوم hoy aujourd'hui next prochain el próximo "
+    "يوم القادم at à a las الساعة lundi lunes الاثنين fri midi noon medianoche 9h 18h30 9:30 "
+    "٠٩:٣٠ 25h 9am 2 ٢ h heures días ساعتين ساعة"
+)
+
+
+@given(words=st.lists(st.sampled_from(_WORDS.split()), max_size=5), now=_nows, tz=_zones)
+def test_any_words_of_the_tables_give_a_time_or_a_reason(
+    words: list[str], now: datetime, tz: ZoneInfo
+) -> None:
+    try:
+        result = parse_when(" ".join(words), now=now.astimezone(tz), tz=tz)
+    except WhenError as exc:
+        assert exc.reason
+    else:
+        assert result.tzinfo is UTC
+
+
+def test_a_reason_survives_a_copy() -> None:
+    with pytest.raises(WhenError) as info:
+        when("{0} {value}")
+    reason = copy.deepcopy(info.value.reason)
+    assert reason == info.value.reason
+    assert (reason.message, reason.values) == (
+        info.value.reason.message,
+        {"value": "{0} {value}"},
+    )
 
 
 @given(text=st.text())
