@@ -22,6 +22,7 @@ from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError, load_settings
 from bot.demo import seed_demo
 from bot.metrics import database_answers
+from bot.parser import unmarked
 from bot.runtime import Anchor, Background, Runtime, upgrade_database
 
 log = logging.getLogger("jointops")
@@ -177,7 +178,7 @@ def _audit(settings: Settings, action: str, anchor_text: str | None) -> int:
     anchor = None
     if anchor_text is not None:
         try:
-            anchor = Anchor.parse(anchor_text)
+            anchor = Anchor.parse(unmarked(anchor_text))  # as copied from an Arabic message
         except ValueError as error:
             print(f"jointops: --anchor: {error}", file=sys.stderr)
             return 2

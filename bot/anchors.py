@@ -74,4 +74,5 @@ def _message(r: Reader, anchor: Anchor) -> Reply:
             ),
         ],
         private=True,
+        rtl=r.tr.rtl,
     )

@@ -96,6 +96,7 @@ class Dispatcher:
                 title=tr.gettext("Something went wrong (ref {ref}).", ref=ref),
                 tone=Tone.ERROR,
                 private=True,
+                rtl=tr.rtl,
             )
             await self._settle(invocation, reply)
             return reply
@@ -243,6 +244,7 @@ class Dispatcher:
                 ],
                 tone=Tone.ERROR,
                 private=True,
+                rtl=tr.rtl,
             )
         if actor is not None:
             self._check_role(command, actor)

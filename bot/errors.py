@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_, Translator
+from bot.i18n import N_, Translated, Translator
 from bot.parser import UsageError
 from bot.permissions import who
 from bot.reply import Reply, Tone
@@ -129,6 +129,11 @@ def _state(tr: Translator, state: str) -> str:
     return tr.gettext(STATE_NAMES[state]) if state in STATE_NAMES else state.replace("_", " ")
 
 
+def _kind(tr: Translator, kind: str) -> Translated:
+    """What kind of thing a refusal names, capitalised to start it ("Tâche", "Operación")."""
+    return Translated(tr.gettext(KIND_NAMES.get(kind, kind)).capitalize())
+
+
 def describe(error: DomainError | UsageError, tr: Translator) -> str:
     """The one-line reason shown to the user."""
     _ = tr.gettext
@@ -166,21 +171,21 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
         if error.current == error.target:
             return _(
                 "{kind} {key} is already {current}.",
-                kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
+                kind=_kind(tr, error.kind),
                 key=error.key,
                 current=_state(tr, error.current),
             )
         if error.target not in STATES:
             return _(
                 "{kind} {key} is {current}, so {action} is not possible.",
-                kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
+                kind=_kind(tr, error.kind),
                 key=error.key,
                 current=_state(tr, error.current),
                 action=error.target,
             )
         return _(
             "{kind} {key} is {current}; it cannot become {target}.",
-            kind=_(KIND_NAMES.get(error.kind, error.kind)).capitalize(),
+            kind=_kind(tr, error.kind),
             key=error.key,
             current=_state(tr, error.current),
             target=_state(tr, error.target),

@@ -16,6 +16,7 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
+from bot import bidi
 from operations.enums import Language
 
 LOCALE_DIR = Path(__file__).with_name("locale")
@@ -40,6 +41,13 @@ def _compiled_since(source: Path) -> bool:
     return compiled.is_file() and compiled.stat().st_mtime >= source.stat().st_mtime
 
 
+class Translated(str):
+    """Text in the reader's language, as `Translator` returns it: set inside another message,
+    it reads in the line's own direction, so it is never isolated (its values already are)."""
+
+    __slots__ = ()
+
+
 class Translator:
     """Translates and formats messages for one reader's language."""
 
@@ -57,15 +65,32 @@ class Translator:
         """Whether the language is written right to left."""
         return self.language in RTL_LANGUAGES
 
+    def isolate(self, value: object) -> str:
+        """`value` as text set inside a line of the reader's: isolated (FSI ... PDI, see
+        bot.bidi) when the language is right to left, as it is otherwise."""
+        return bidi.isolate(str(value)) if self.rtl else str(value)
+
     def gettext(self, message: str, /, **values: Any) -> str:
-        """The message in the reader's language, with `{name}` placeholders filled."""
+        """The message in the reader's language, with `{name}` placeholders filled (each
+        value isolated for a right-to-left reader, see `_filled`), as `Translated` text."""
         text = self._catalog.gettext(message)
-        return text.format(**values) if values else text
+        return Translated(text.format(**self._filled(values)) if values else text)
 
     def ngettext(self, singular: str, plural: str, count: int, /, **values: Any) -> str:
         """Singular or plural form for `count` (available as `{count}`)."""
         text = self._catalog.ngettext(singular, plural, count)
-        return text.format(count=count, **values)
+        return Translated(text.format(**self._filled(dict(count=count, **values))))
+
+    def _filled(self, values: dict[str, Any]) -> dict[str, Any]:
+        """What placeholders are filled with: for a right-to-left reader each value isolated
+        (codes, references, times, numbers, names, people's words), so that it reads as
+        written inside the line; text already translated for the reader is left as it is."""
+        if not self.rtl:
+            return values
+        return {
+            name: value if isinstance(value, Translated) else self.isolate(value)
+            for name, value in values.items()
+        }
 
 
 def N_(message: str) -> str:

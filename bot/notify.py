@@ -46,9 +46,10 @@ async def send(
             continue
         look = (d.timezone, d.language)
         if look not in rendered:
-            rendered[look] = to_json(
-                build(Reader(timezone=d.timezone, language=d.language, now=now))
-            )
+            reader = Reader(timezone=d.timezone, language=d.language, now=now)
+            reply = build(reader)
+            reply.rtl = reader.tr.rtl  # an Arabic-language agency's chat reads right to left
+            rendered[look] = to_json(reply)
         agencies.add(d.agency_id)
         items.append(
             Outgoing(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
+from bot import bidi
 from bot.i18n import N_
 
 # typographic quotes phones insert, mapped to their closing partner
@@ -20,6 +22,13 @@ _QUOTES = {
 _DASHES = ("\u2014", "\u2013")  # phones turn "--to" into "—to" (em) or "–to" (en)
 _BIDI_OVERRIDES = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
 MAX_LINE = 8000
+# The direction controls the bot adds to what it shows (bot.bidi) at the edge of a word (next to
+# a space, a quote or the end of the line): a line or a value copied from a right-to-left reply
+# carries them, and it reads as if they were not there (inside a word, FSI and PDI are refused).
+_EDGE = re.escape("".join(sorted({*_QUOTES, *"".join(_QUOTES.values())})))
+_ADDED_AT_EDGES = re.compile(
+    f"(?:^|(?<=[\\s{_EDGE}]))[{bidi.ADDED}]+|[{bidi.ADDED}]+(?=[\\s{_EDGE}]|$)"
+)
 
 
 class UsageError(Exception):
@@ -58,8 +67,15 @@ def check_characters(line: str) -> None:
             )
 
 
+def unmarked(line: str) -> str:
+    """The line without the direction controls the bot adds (bot.bidi) at the edges of words."""
+    return _ADDED_AT_EDGES.sub("", line)
+
+
 def tokenize(line: str) -> list[Token]:
-    """Split on whitespace; a quote at the start of a word groups words until its partner."""
+    """Split on whitespace; a quote at the start of a word groups words until its partner.
+    The bot's own direction controls at the edges of words are dropped (`unmarked`)."""
+    line = unmarked(line)
     check_characters(line)
     tokens: list[Token] = []
     i, n = 0, len(line)

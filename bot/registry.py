@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from bot.i18n import N_
-from bot.parser import Token, UsageError
+from bot.parser import Token, UsageError, unmarked
 from operations.acting import Action
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ class Registry:
 
     def guess(self, line: str) -> Command | None:
         """The command a line seems to start with, even if the rest cannot be read."""
-        words = line.split()
+        words = unmarked(line).split()
         if not words:
             return None
         group = self.commands.get(words[0].lower().lstrip("/"), {})

@@ -48,11 +48,12 @@ def next_actions(ctx: Localizer, task: Task) -> list[Button]:
 
 
 def task_line(ctx: Localizer, task: Task) -> str:
-    """One line: reference, title, assignee, status, due time, flags."""
-    _ = ctx._
+    """One line: reference, title, assignee, status, due time, flags (values isolated for a
+    right-to-left reader)."""
+    _, iso = ctx._, ctx.tr.isolate
     parts = [
-        f"{task.ref} {task.title}",
-        f"→ {task.assignee_agency.code}",
+        f"{iso(task.ref)} {iso(task.title)}",
+        f"→ {iso(task.assignee_agency.code)}",
         f"[{_(STATUS_NAMES[task.status])}]",
     ]
     if task.due_at:
@@ -60,10 +61,9 @@ def task_line(ctx: Localizer, task: Task) -> str:
             task.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
             and task.due_at < ctx.now
         )
+        when = ctx.when(task.due_at)
         parts.append(
-            (_("OVERDUE since {when}") if overdue else _("due {when}")).format(
-                when=ctx.when(task.due_at)
-            )
+            _("OVERDUE since {when}", when=when) if overdue else _("due {when}", when=when)
         )
     if task.priority in (Priority.HIGH, Priority.URGENT):
         parts.append(_(task.priority).upper())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
+from bot import bidi
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
 from bot.reply import Item, Reply, Tone, UserText, one_line, quoted_lines
@@ -16,7 +17,9 @@ QUOTE = "│ "  # what starts every line of a person's own words (bot.reply's on
 
 
 def render(reply: Reply) -> str:
-    """A reply as plain text; buttons become the commands they would run."""
+    """A reply as plain text; buttons become the commands they would run. A right-to-left
+    reply has its values isolated and each line marked (bot.bidi)."""
+    rtl, reply = reply.rtl, bidi.directed(reply)
     lines: list[str] = []
     if reply.tlp:
         lines.append(f"TLP:{reply.tlp}")
@@ -34,7 +37,8 @@ def render(reply: Reply) -> str:
         lines.append(one_line(reply.usage))
     if reply.buttons:
         lines.append("Next: " + " | ".join(f"{b.command}" for b in reply.buttons))
-    return "\n".join(lines)
+    text = "\n".join(lines)
+    return bidi.mark(text) if rtl else text
 
 
 def _line(text: str, indent: str = "") -> str:

@@ -36,6 +36,7 @@ from bot.context import Invocation
 from bot.delivery import FailureKind, SendFailure
 from bot.dispatcher import Dispatcher
 from bot.inbox import GRACE_S, LEASE, Accepted, Entry, Inbox
+from bot.parser import unmarked
 from bot.reply import Reply, Tone
 
 log = logging.getLogger(__name__)
@@ -252,7 +253,7 @@ class SlackAdapter:
     async def prepare(self, entry: Entry) -> Invocation | Reply:
         """The invocation, with the person's real name when it will be stored (join/start)."""
         invocation = entry.invocation
-        if not invocation.text.lower().startswith(("join", "start")):
+        if not unmarked(invocation.text).lower().startswith(("join", "start")):
             return invocation
         try:
             info = await self.client.users_info(user=invocation.user_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot import bidi
 from bot.fit import cut, pieces, utf16_len
 from bot.reply import Button, Item, Reply, Tone, UserText, one_line, quoted_lines
 
@@ -70,12 +71,27 @@ def _item(item: Item) -> _Line:
     return _plain(item.text, lead=[_text("• ")])
 
 
-def _fitted(line: _Line) -> list[_Line]:
-    """The line within SECTION_LIMIT: a quote in several parts, any other line cut."""
+def _marked(line: _Line, rtl: bool) -> _Line:
+    """For a right-to-left reply, the line with a right-to-left mark at its start (bot.bidi),
+    or at the start of each line inside a quote."""
+    if not rtl:
+        return line
+    first, *rest = line.elements
+    if line.quote:
+        return _Line([{**first, "text": bidi.mark(first["text"])}, *rest], True)
+    if first["type"] == "text":
+        return _Line([{**first, "text": bidi.RLM + first["text"]}, *rest])
+    return _Line([_text(bidi.RLM), first, *rest])
+
+
+def _fitted(line: _Line, rtl: bool) -> list[_Line]:
+    """The line within SECTION_LIMIT: a quote in several parts (each marked again, from a
+    unit kept for it), any other line cut."""
     *lead, last = line.elements
     room = SECTION_LIMIT - sum(_size(e) for e in lead)
     if line.quote:
-        return [_Line([{**last, "text": part}], True) for part in pieces(last["text"], room)]
+        parts = pieces(last["text"], room - 1 if rtl else room)
+        return [_marked(_Line([{**last, "text": part}], True), rtl) for part in parts]
     return [_Line([*lead, {**last, "text": cut(last["text"], room)}])]
 
 
@@ -93,12 +109,12 @@ def _rich(lines: list[_Line]) -> Block:
     return {"type": "rich_text", "elements": elements}
 
 
-def _chunks(lines: list[_Line]) -> list[Block]:
+def _chunks(lines: list[_Line], rtl: bool) -> list[Block]:
     """rich_text blocks of at most SECTION_LIMIT units of text each."""
     out: list[Block] = []
     current: list[_Line] = []
     size = 0
-    for line in (part for whole in lines for part in _fitted(whole)):
+    for line in (part for whole in lines for part in _fitted(_marked(whole, rtl), rtl)):
         if current and size + line.size + 1 > SECTION_LIMIT:
             out.append(_rich(current))
             current, size = [], 0
@@ -134,11 +150,19 @@ def _actions(pairs: list[tuple[str, Button]], start: int) -> list[Block]:
 
 
 def blocks(reply: Reply) -> list[Block]:
-    """Every block of the reply, in order, before splitting into messages."""
+    """Every block of the reply, in order, before splitting into messages; a right-to-left
+    reply with its values isolated and each line marked (bot.bidi; in the mrkdwn of the TLP
+    marking and the usage, the mark goes inside the formatting, so that it cannot keep the
+    formatting from applying)."""
+    rtl, reply = reply.rtl, bidi.directed(reply)
+    rlm = bidi.RLM if rtl else ""
     out: list[Block] = []
     if reply.tlp:
         out.append(
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": f"*TLP:{esc(reply.tlp)}*"}]}
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": f"*{rlm}TLP:{esc(reply.tlp)}*"}],
+            }
         )
     head: list[_Line] = []
     if reply.title:
@@ -150,16 +174,16 @@ def blocks(reply: Reply) -> list[Block]:
     )
     head.extend(_line(line) for line in reply.lines)
     head.extend(_item(item) for item in reply.items)
-    out.extend(_chunks(head))
+    out.extend(_chunks(head, rtl))
     for section in reply.sections:
         lines = [_plain(section.heading, bold=True), *(_line(line) for line in section.lines)]
         lines.extend(_item(item) for item in section.items)
-        out.extend(_chunks(lines))
+        out.extend(_chunks(lines, rtl))
     if reply.usage:
         out.append(
             {
                 "type": "context",
-                "elements": [{"type": "mrkdwn", "text": f"`{esc(one_line(reply.usage))}`"}],
+                "elements": [{"type": "mrkdwn", "text": f"`{rlm}{esc(one_line(reply.usage))}`"}],
             }
         )
     pairs: list[tuple[str, Button]] = []
@@ -170,13 +194,19 @@ def blocks(reply: Reply) -> list[Block]:
     return out
 
 
+def _shown(text: str, rtl: bool) -> str:
+    """Plain text as a fallback shows it: each line marked for a right-to-left reader, cut to
+    FALLBACK_LIMIT, escaped."""
+    return esc(cut(bidi.mark(text) if rtl else text, FALLBACK_LIMIT))
+
+
 def fallback(reply: Reply) -> str:
     """The notification and screen-reader text: the reply as escaped plain lines."""
     lines = [
         "> " + one_line(line) if isinstance(line, UserText) else one_line(line)
-        for line in reply.text_lines()
+        for line in bidi.directed(reply).text_lines()
     ]
-    return esc(cut("\n".join(lines), FALLBACK_LIMIT))
+    return _shown("\n".join(lines), reply.rtl)
 
 
 def messages(reply: Reply) -> list[tuple[str, list[Block]]]:
@@ -187,7 +217,7 @@ def messages(reply: Reply) -> list[tuple[str, list[Block]]]:
         return [(text or "…", [])]
     return [
         (
-            text if index == 0 else esc(cut(one_line(reply.title), FALLBACK_LIMIT) or "…"),
+            text if index == 0 else _shown(one_line(reply.title), reply.rtl) or "…",
             all_blocks[index : index + MAX_BLOCKS],
         )
         for index in range(0, len(all_blocks), MAX_BLOCKS)

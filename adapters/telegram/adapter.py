@@ -26,6 +26,7 @@ from adapters.http import HttpServer
 from adapters.telegram.private import PrivateChats
 from adapters.telegram.render import CALLBACK_LIMIT
 from adapters.telegram.sender import TelegramSender
+from bot import bidi
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGES, Translator
@@ -50,9 +51,11 @@ def file_base_url(base_url: str) -> str:
 
 
 def _alert(reply: Reply, *, title_only: bool = False) -> str:
-    """A reply as a button's alert text (at most 200 characters)."""
-    text = reply.title if title_only else " ".join(reply.text_lines())
-    return (text or "OK")[:200]
+    """A reply as a button's alert text (at most 200 characters), marked right to left for a
+    right-to-left reader (bot.bidi)."""
+    shown = bidi.directed(reply)
+    text = (shown.title if title_only else " ".join(shown.text_lines())) or "OK"
+    return (bidi.mark(text) if reply.rtl else text)[:200]
 
 
 def menu(dispatcher: Dispatcher, language: str) -> list[BotCommand]:

@@ -63,7 +63,9 @@ class PrivateChats:
 
     def answered(self) -> Reply:
         """The neutral line left in the group."""
-        return Reply(title=self.tr.gettext("I answered you in private."), tone=Tone.INFO)
+        return Reply(
+            title=self.tr.gettext("I answered you in private."), tone=Tone.INFO, rtl=self.tr.rtl
+        )
 
     def ask_to_open(self) -> Reply:
         """All the group is told when the person has no private chat with the bot."""
@@ -75,4 +77,6 @@ class PrivateChats:
             )
         else:
             how = _("Open a private chat with me, press Start, then send the command there.")
-        return Reply(title=_("I answer this in private only."), lines=[how], tone=Tone.INFO)
+        return Reply(
+            title=_("I answer this in private only."), lines=[how], tone=Tone.INFO, rtl=self.tr.rtl
+        )

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field, replace
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import bidi
 from bot.fit import cut, split_at, utf16_len
 from bot.reply import Button, Item, Reply, Tone, UserText, one_line, quoted_lines
 
 MESSAGE_LIMIT = 4096
 CALLBACK_LIMIT = 64
 MAX_ITEM_BUTTONS = 24  # keep keyboards usable on a phone
-_RLM = "\u200f"
 MIN_PIECE = 200  # the least room worth starting a long quote in (else: the next message)
 
 
@@ -96,13 +96,14 @@ def _lines(reply: Reply) -> list[_Line]:
 
 
 def _marked(line: _Line, rtl: bool) -> _Line:
-    """The line with its right-to-left mark (inside a quote), and cut when too long for a
-    message unless it is a quote (quotes are split instead)."""
+    """The line with its right-to-left marks (bot.bidi: before its markup, or at the start of
+    each line inside a quote), and cut when too long for a message unless it is a quote
+    (quotes are split instead)."""
     if rtl and line.plain:
         if line.quote:
-            line = replace(line, text=_RLM + line.text)
+            line = replace(line, text=bidi.mark(line.text))
         else:
-            line = replace(line, start=_RLM + line.start, lead=_RLM + line.lead)
+            line = replace(line, start=bidi.RLM + line.start, lead=bidi.RLM + line.lead)
     if line.quote:
         return line
     return replace(line, text=cut(line.text, MESSAGE_LIMIT - utf16_len(line.lead)))
@@ -124,7 +125,7 @@ def _split(lines: list[_Line], rtl: bool) -> tuple[list[str], list[str]]:
             if line.quote and room >= MIN_PIECE:
                 head, rest = split_at(line.text, room)
                 messages[-1].append(replace(line, text=head))
-                line = replace(line, text=rest)
+                line = replace(line, text=bidi.mark(rest) if rtl else rest)
             messages.append([])
             size = 0
     messages = [message for message in messages if message]
@@ -163,6 +164,7 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 def render(reply: Reply) -> Rendered:
-    """HTML messages (each within Telegram's limit) and the inline keyboard."""
-    messages, plains = _split(_lines(reply), reply.rtl)
+    """HTML messages (each within Telegram's limit) and the inline keyboard; a right-to-left
+    reply with its values isolated and each line marked (bot.bidi)."""
+    messages, plains = _split(_lines(bidi.directed(reply)), reply.rtl)
     return Rendered(messages or ["…"], keyboard(reply), plains)

@@ -33,7 +33,7 @@ def _explain(ctx: Context, param: Param) -> str:
     text = _(param.help) if param.help else _(KIND_HELP.get(param.kind, N_("a word")))
     if param.choices:
         text = _("{text}; one of: {choices}", text=text, choices=", ".join(param.choices))
-    return f"{param.usage()}: {text}"
+    return f"{ctx.tr.isolate(param.usage())}: {text}"
 
 
 def _visible(command: Command, ctx: Context) -> bool:
@@ -68,7 +68,7 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
             private=True,
         )
         for command in commands:
-            reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
+            reply.items.append(Item(f"{ctx.tr.isolate(command.usage())} — {_(command.summary)}"))
             if len(commands) == 1 or command.sub is None:  # the bare one of a group: invite
                 reply.lines.extend(_explain(ctx, p) for p in command.params)
                 if command.action is not None:
@@ -78,7 +78,7 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
     reply = Reply(title=_("jointops commands"), tone=Tone.INFO, private=True)
     for command in ctx.registry.all():
         if _visible(command, ctx):
-            reply.items.append(Item(f"{command.usage()} — {_(command.summary)}"))
+            reply.items.append(Item(f"{ctx.tr.isolate(command.usage())} — {_(command.summary)}"))
     if ctx.actor is None:
         reply.lines.append(
             _("You are not a member yet: ask a coordinator for an invite, then send join CODE.")

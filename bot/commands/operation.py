@@ -103,7 +103,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
     participants = await operation_service.participants(ctx.session, operation=op)
     _ = ctx._
     reply = Reply(
-        title=f"{op.code} — {op.name}",
+        title=f"{ctx.tr.isolate(op.code)} — {ctx.tr.isolate(op.name)}",
         tlp=op.tlp,
         fields=[
             Field(_("Status"), _(OPERATION_STATUS_NAMES[op.status])),
@@ -113,7 +113,8 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
         ],
     )
     for p in participants:
-        reply.items.append(Item(f"{p.agency.code} — {p.agency.name} ({_(p.role)})"))
+        code, name = ctx.tr.isolate(p.agency.code), ctx.tr.isolate(p.agency.name)
+        reply.items.append(Item(f"{code} — {name} ({_(p.role)})"))
     reply.buttons.append(Button(_("Summary"), f"summary {op.code}"))
     reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
     return mark_suspended(ctx, reply, op)

@@ -221,7 +221,7 @@ def _asked_item(ctx: Context, reminder: Reminder, task: Task) -> Item:
         what=what,
     )
     if reminder.note:
-        text += " — " + reminder.note
+        text += " — " + ctx.tr.isolate(reminder.note)
     buttons = []
     if reminder.created_by_id == ctx.member.member_id:
         buttons.append(Button(ctx._("Cancel"), f"remind cancel {reminder.id}"))

@@ -100,7 +100,10 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
     reply.sections.append(
         Section(
             ctx.tr.ngettext("{count} agency", "{count} agencies", len(result.agencies)),
-            lines=[f"{a.code} ({roles[a.role]}): {counts_of(a.counts)}" for a in result.agencies],
+            lines=[
+                f"{ctx.tr.isolate(a.code)} ({roles[a.role]}): {counts_of(a.counts)}"
+                for a in result.agencies
+            ],
         )
     )
     if result.attention or result.withheld_tasks:
@@ -120,7 +123,10 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             lines=[
                 line
                 for u, author in result.updates
-                for line in (f"{ctx.when(u.created_at)} {author}:", UserText(u.text))
+                for line in (
+                    f"{ctx.tr.isolate(ctx.when(u.created_at))} {ctx.tr.isolate(author)}:",
+                    UserText(u.text),
+                )
             ]
             or ([] if result.withheld else [_("No status update yet.")]),
         )

@@ -74,7 +74,10 @@ async def refused(person: Person, line: str, *words: str, command: str | None = 
         assert word in reply.title, f"{word!r} not in the reason: {reply.title!r}"
     if command is not None:
         # "Usage: ..." in the reader's language, ending with the command's usage as typed
-        assert reply.usage is not None and reply.usage.endswith(f" {command_usage(command)}"), text
+        # (one isolated unit, FSI ... PDI, in a right-to-left reply)
+        shown = command_usage(command)
+        shown = f"\u2068{shown}\u2069" if reply.rtl else shown
+        assert reply.usage is not None and reply.usage.endswith(f" {shown}"), text
         assert command_usage(command) in text
     assert "Traceback" not in text
     assert "Something went wrong" not in text, text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -88,6 +89,46 @@ def test_arabic_is_right_to_left_and_the_others_are_not() -> None:
     assert Translator("ar").rtl is True
     for language in ("en", "fr", "es"):
         assert Translator(language).rtl is False
+
+
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_an_arabic_reader_gets_every_value_isolated_in_the_line() -> None:
+    ar = Translator("ar")
+    assert ar.gettext("Task {ref} added.", ref="PANGEA-18#3") == (
+        "أُضيفت المهمة \u2068PANGEA-18#3\u2069."
+    )
+    assert ar.isolate("2026-11-27 09:00 +04") == "\u20682026-11-27 09:00 +04\u2069"
+    # the count too, and the extra values of a plural message
+    assert ar.ngettext("{count} agency", "{count} agencies", 3) == "\u20683\u2069 جهات"
+
+
+def test_text_already_translated_for_the_reader_is_set_in_as_it_is() -> None:
+    ar = Translator("ar")
+    state = ar.gettext("done")
+    refused = ar.gettext(
+        "{kind} {key} is {current}, so {action} is not possible.",
+        kind=ar.gettext("task"),
+        key="OP-1#1",
+        current=state,
+        action="remind",
+    )
+    assert (
+        refused == "مهمة \u2068OP-1#1\u2069 في حالة «منجزة»، لذا لا يمكن تنفيذ \u2068remind\u2069."
+    )
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_left_to_right_readers_get_no_bidirectional_control(language: str) -> None:
+    tr = Translator(language)
+    texts = [
+        tr.gettext("Task {ref} added.", ref="PANGEA-18#3"),
+        tr.ngettext("{count} agency", "{count} agencies", 3),
+        tr.isolate("2026-11-27 09:00 CET"),
+    ]
+    assert not any(BIDI_CONTROLS.search(text) for text in texts), texts
+    assert tr.isolate("PANGEA-18#3") == "PANGEA-18#3"
 
 
 def test_n_marks_without_translating() -> None:

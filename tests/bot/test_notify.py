@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -9,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.reply import Tone, UserText, from_json
 from operations.delivery.models import Delivery
 from tests.conftest import Chat, Person
+
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 async def ok(person: Person, line: str) -> str:
@@ -84,6 +88,24 @@ async def test_each_chat_reads_its_agencys_time_and_the_origin_chat_is_skipped(
     assert set(rows) == {"-1", "-3"}
     assert rows["-1"].fields[1].value == "2026-11-26 11:00 CET"
     assert rows["-3"].fields[1].value == "2026-11-26 18:00 +08"
+
+
+async def test_an_arabic_agencys_chat_gets_a_right_to_left_message_with_its_values_isolated(
+    tina: Person, admin: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await ok(admin, 'agency add AE "Dubai Police" --country AE --tz Asia/Dubai --lang ar')
+    await ok(admin, "op join OP-1 AE")
+    tina.chat_id = "-4"
+    await ok(tina, "link AE")
+    tina.chat_id = "100"
+    await ok(tina, 'status OP-1 "Phase 2"')
+    rows = {r.chat_id: from_json(r.payload) for r in await sent(sessions)}
+    arabic = rows.pop("-4")
+    assert arabic.rtl is True
+    assert arabic.title == "تحديث الوضع — \u2068OP-1\u2069"
+    assert arabic.fields[1].value == "2026-11-26 14:00 +04"  # a field's value: isolated when shown
+    assert [reply.rtl for reply in rows.values()] == [False, False, False]
+    assert not any(BIDI_CONTROLS.search(line) for r in rows.values() for line in r.text_lines())
 
 
 async def test_task_events_go_to_the_assignee_and_completion_also_to_the_lead(

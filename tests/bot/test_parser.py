@@ -114,6 +114,26 @@ def test_bidi_overrides_are_refused(char: str) -> None:
     assert caught.value.values["codepoint"] == f"{ord(char):04X}"
 
 
+def test_a_line_copied_from_a_right_to_left_reply_reads_as_typed() -> None:
+    # each line marked (RLM), values isolated (FSI ... PDI), as bot.bidi shows them
+    assert tokenize("\u200f\u2068join ABCD-EFGH-JKLM\u2069") == tokenize("join ABCD-EFGH-JKLM")
+    assert tokenize(
+        'status \u2068PANGEA-18\u2069 "\u2068Phase 2\u2069" --tlp \u2068AMBER\u2069'
+    ) == (tokenize('status PANGEA-18 "Phase 2" --tlp AMBER'))
+    assert tokenize("task done \u00ab\u2068X#1\u2069\u00bb") == [
+        Token("task"),
+        Token("done"),
+        Token("X#1", quoted=True),
+    ]
+
+
+@pytest.mark.parametrize("char", ["\u2068", "\u2069"])
+def test_an_isolate_inside_a_word_is_still_refused(char: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        tokenize(f"status X a{char}b")
+    assert caught.value.values["codepoint"] == f"{ord(char):04X}"
+
+
 def test_tab_newline_and_ordinary_unicode_are_allowed() -> None:
     check_characters('status X\t"Policía — 警察 — شرطة"\n🚓')
 

@@ -204,8 +204,9 @@ async def test_remind_on_a_done_or_cancelled_task_says_why(world: dict[str, Pers
         ),
         (
             "ar",
-            "مهمة OP-1#1 في حالة «منجزة»، لذا لا يمكن تنفيذ remind.",
-            "عملية OP-1 في حالة «مغلقة»، لذا لا يمكن تنفيذ remind.",
+            # codes and the command word isolated (FSI ... PDI) in the right-to-left line
+            "مهمة \u2068OP-1#1\u2069 في حالة «منجزة»، لذا لا يمكن تنفيذ \u2068remind\u2069.",
+            "عملية \u2068OP-1\u2069 في حالة «مغلقة»، لذا لا يمكن تنفيذ \u2068remind\u2069.",
         ),
     ],
 )
@@ -318,7 +319,11 @@ async def test_a_reminder_says_the_real_time_left_or_overdue(
             "Recordatorio: OP-1#1 vence en 2 h 55 min",
             "Recordatorio: OP-1#1 vencida hace 3 días",
         ),
-        ("ar", "تذكير: OP-1#1 يحين موعدها خلال 2 س و55 د", "تذكير: OP-1#1 متأخرة بمقدار 3 أيام"),
+        (  # the reference and the numbers isolated (FSI ... PDI) in the right-to-left line
+            "ar",
+            "تذكير: \u2068OP-1#1\u2069 يحين موعدها خلال \u20682\u2069 س و\u206855\u2069 د",
+            "تذكير: \u2068OP-1#1\u2069 متأخرة بمقدار \u20683\u2069 أيام",
+        ),
     ],
 )
 async def test_a_reminder_says_the_time_left_in_the_agencys_language(

@@ -199,9 +199,9 @@ def test_arabic_plural_forms_follow_the_count() -> None:
         0: "لا جهات",
         1: "جهة واحدة",
         2: "جهتان",
-        3: "3 جهات",
-        11: "11 جهة",
-        100: "100 جهة",
+        3: "\u20683\u2069 جهات",  # the count isolated (FSI ... PDI) in a right-to-left line
+        11: "\u206811\u2069 جهة",
+        100: "\u2068100\u2069 جهة",
     }
 
 
@@ -283,7 +283,7 @@ def test_the_compiled_catalogs_are_what_the_translator_reads() -> None:
         "Tarea PANGEA-18#3 añadida."
     )
     assert Translator("ar").gettext("Task {ref} added.", ref="PANGEA-18#3") == (
-        "أُضيفت المهمة PANGEA-18#3."
+        "أُضيفت المهمة \u2068PANGEA-18#3\u2069."  # the reference isolated in the Arabic line
     )
     assert Translator("fr").ngettext("{count} open task", "{count} open tasks", 0) == (
         "0 tâche ouverte"

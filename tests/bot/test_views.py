@@ -88,12 +88,17 @@ AHEAD_BEHIND = {
         ("es", -timedelta(days=3, hours=2), "vencida hace 3 días"),
         ("es", -timedelta(days=1), "vencida hace 1 día"),
         ("es", timedelta(seconds=10), "vence ahora"),
-        ("ar", timedelta(hours=2, minutes=55), "يحين موعدها خلال 2 س و55 د"),
-        ("ar", timedelta(minutes=30), "يحين موعدها خلال 30 د"),
-        ("ar", -timedelta(days=3, hours=2), "متأخرة بمقدار 3 أيام"),
+        # numbers are isolated (FSI ... PDI) in a right-to-left line
+        (
+            "ar",
+            timedelta(hours=2, minutes=55),
+            "يحين موعدها خلال \u20682\u2069 س و\u206855\u2069 د",
+        ),
+        ("ar", timedelta(minutes=30), "يحين موعدها خلال \u206830\u2069 د"),
+        ("ar", -timedelta(days=3, hours=2), "متأخرة بمقدار \u20683\u2069 أيام"),
         ("ar", -timedelta(days=1), "متأخرة بمقدار يوم واحد"),
         ("ar", -timedelta(days=2), "متأخرة بمقدار يومان"),
-        ("ar", -timedelta(days=12, hours=1), "متأخرة بمقدار 12 يومًا"),
+        ("ar", -timedelta(days=12, hours=1), "متأخرة بمقدار \u206812\u2069 يومًا"),
         ("ar", timedelta(seconds=10), "حان موعدها الآن"),
     ],
 )
@@ -104,8 +109,9 @@ def test_due_in_in_the_readers_language(language: str, left: timedelta, text: st
 
 def _local_minutes(text: str, language: str) -> int:
     hour, minute = UNITS[language]
-    hours = re.search(rf"(\d+) {hour}(?!\w)", text)
-    minutes = re.search(rf"(\d+) {minute}(?!\w)", text)
+    number = "\u2068?(\\d+)\u2069?"  # isolated (FSI ... PDI) in a right-to-left line
+    hours = re.search(rf"{number} {hour}(?!\w)", text)
+    minutes = re.search(rf"{number} {minute}(?!\w)", text)
     return (int(hours[1]) * 60 if hours else 0) + (int(minutes[1]) if minutes else 0)
 
 

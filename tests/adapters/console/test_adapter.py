@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from adapters.console.adapter import ConsoleAdapter, render
 from bot.dispatcher import Dispatcher
@@ -77,3 +78,38 @@ async def test_interactive_prompt_greets_and_prompts(chat: Chat, dispatcher: Dis
     assert "you are the local administrator" in text
     assert text.count("jointops> ") == 2  # before whoami, and before end of input
     assert "Role: admin" in text
+
+
+RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark, isolate, end of isolate
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+async def test_an_arabic_reader_reads_right_to_left_with_values_isolated(
+    chat: Chat, dispatcher: Dispatcher
+) -> None:
+    console = ConsoleAdapter(dispatcher, io.StringIO(), io.StringIO())
+    await console.handle('agency add AE-DXB "Dubai Police" --country AE --tz Asia/Dubai')
+    english = await console.handle('op new PANGEA-18 "Pharmacies" --lead AE-DXB --tlp AMBER')
+    assert not BIDI_CONTROLS.search(english), english  # left to right: no direction control
+    await console.handle("me lang ar")
+    added = await console.handle(
+        'task add PANGEA-18 "Raid warehouse 4" --to AE-DXB --due 2026-11-27T06:00Z'
+    )
+    lines = added.split("\n")
+    assert [line for line in lines if not line.startswith(RLM)] == [], added
+    assert lines[0] == f"{RLM}TLP:AMBER"
+    assert f"{FSI}PANGEA-18#1{PDI}" in lines[1]  # the reference isolated
+    assert f"{FSI}Raid warehouse 4{PDI}" in added  # the title isolated
+    assert f"{FSI}2026-11-27 06:00 UTC{PDI}" in added  # the due time (a field's value)
+    refused = await console.handle("task done NOPE-1#1")
+    assert refused.split("\n")[-1].startswith(f"{RLM}")
+    assert refused.split("\n")[-1].endswith(f": {FSI}task done REF{PDI}")  # the usage: one unit
+
+
+def test_a_persons_words_are_isolated_line_by_line_for_a_right_to_left_reader() -> None:
+    reply = Reply(title="تحديث الوضع", lines=[UserText("ok\nPANGEA-18#1")], rtl=True)
+    assert render(reply).splitlines() == [
+        f"{RLM}تحديث الوضع",
+        f"{RLM}│ {FSI}ok{PDI}",
+        f"{RLM}│ {FSI}PANGEA-18#1{PDI}",
+    ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.slack.adapter import SlackAdapter
+from bot.clock import FakeClock
+from bot.worker import DeliveryWorker
 from operations.channel.models import Channel
 from operations.enums import TaskStatus
 from operations.member.models import Identity
@@ -13,7 +17,31 @@ from operations.task.models import Task
 from tests.adapters.slack.conftest import TEAM, SlackUser, buttons, invite_code, visible
 from tests.bot.helpers import table_counts
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack
+from tests.fakes.slack import FakeSlack, MessageRecord
+
+RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark, isolate, end of isolate
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown_lines(message: MessageRecord) -> list[str]:
+    """Every line a reader sees: the fallback text's, then the blocks' (rich text as written,
+    an emoji as :name:; the mrkdwn of a context block inside its bold or code marks)."""
+    lines = (message.text or "").split("\n")
+    for block in message.blocks or []:
+        if block["type"] == "context":
+            lines += [e["text"].lstrip("*`") for e in block["elements"]]
+        elif block["type"] == "rich_text":
+            for part in block["elements"]:
+                shown = (
+                    e["text"] if e["type"] == "text" else f":{e['name']}:" for e in part["elements"]
+                )
+                lines += "".join(shown).split("\n")
+    return lines
+
+
+def unmarked(message: MessageRecord) -> list[str]:
+    """The lines shown that do not start with a right-to-left mark."""
+    return [line for line in shown_lines(message) if line and not line.startswith(RLM)]
 
 
 async def _counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
@@ -55,6 +83,7 @@ async def test_three_users_two_channels_run_an_operation(
     assert made.response_type == "in_channel"
     # Carl reads French (FR-OCLCTIC's language), Lucía Spanish (AR-PFA's)
     assert visible(made).startswith("*TLP:AMBER*\n*Opération PANGEA-18 créée.*")
+    assert not any(BIDI_CONTROLS.search(line) for line in shown_lines(made))  # left to right
     await carl.says("C1", "op join PANGEA-18 AR-PFA")
     added = await carl.says(
         "C1", 'task add PANGEA-18 "Raid warehouse 4" --to AR-PFA --due "tomorrow 06:00"'
@@ -82,6 +111,41 @@ async def test_three_users_two_channels_run_an_operation(
             await s.scalars(select(Identity.workspace).where(Identity.platform == "slack"))
         )
     assert workspaces == {TEAM}
+
+
+async def test_an_arabic_reader_and_an_arabic_agencys_channel_read_right_to_left(
+    socket_mode: SlackAdapter,
+    slack: FakeSlack,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    await admin.says('agency add AE-DXB "Dubai Police" --country AE --tz Asia/Dubai --lang ar')
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead AE-DXB --tlp AMBER')
+    slack.add_user("U5", name="nadia", real_name="Nadia", tz="Asia/Dubai")
+    nadia = SlackUser(slack, "U5")  # a coordinator of AE-DXB: she reads Arabic
+    await nadia.says(
+        nadia.dm, f"join {invite_code(await admin.says('invite AE-DXB --role coordinator'))}"
+    )
+    added = await nadia.says(
+        "C2", 'task add PANGEA-18 "Raid warehouse 4" --to AE-DXB --due 2026-11-27T06:00Z'
+    )
+    assert unmarked(added) == [], shown_lines(added)  # every line starts right to left
+    assert added.blocks and added.blocks[0]["elements"][0]["text"] == f"*{RLM}TLP:AMBER*"
+    shown = "\n".join(shown_lines(added))
+    assert f"{FSI}PANGEA-18#1{PDI}" in shown  # the reference isolated
+    assert f"{FSI}2026-11-27 10:00 +04{PDI}" in shown  # the due time (a field's value) isolated
+    await nadia.says("C2", "link AE-DXB")
+
+    before = len(slack.messages("C2"))
+    await admin.says('status PANGEA-18 "Phase 2 started"')  # the admin reads English
+    await DeliveryWorker(sessions, {"slack": socket_mode.sender}, clock).run_once()
+    [delivered] = slack.messages("C2")[before:]
+    assert unmarked(delivered) == [], shown_lines(delivered)
+    shown = "\n".join(shown_lines(delivered))
+    assert f"{FSI}PANGEA-18{PDI}" in shown  # the title's code isolated
+    assert f"{RLM}{FSI}Phase 2 started{PDI}" in shown  # the person's words: one isolate
+    assert f"{FSI}2026-11-26 14:00 +04{PDI}" in shown  # the time it was posted, in Dubai
 
 
 async def test_every_command_is_acked_within_three_seconds(

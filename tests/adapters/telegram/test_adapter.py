@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.telegram.adapter import TelegramAdapter
+from bot.clock import FakeClock
 from bot.commands import REGISTRY
 from bot.i18n import Translator
+from bot.worker import DeliveryWorker
 from operations.audit.models import AuditEvent
 from operations.channel.models import Channel
 from operations.enums import TaskStatus
@@ -20,6 +24,13 @@ from tests.fakes.telegram import FakeTelegram
 
 ADMIN_DM, COORD_DM, LIAISON_DM = 1, 2, 3  # a private chat's id is its user's id
 HQ_GROUP, FIELD_GROUP = -1001, -1002
+RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark, isolate, end of isolate
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def unmarked(text: str | None) -> list[str]:
+    """The lines of a message's visible text that do not start with a right-to-left mark."""
+    return [line for line in (text or "").split("\n") if line and not line.startswith(RLM)]
 
 
 async def _counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, int]:
@@ -80,6 +91,7 @@ async def test_three_users_two_groups_run_an_operation(
     )
     # Carl reads French (FR-OCLCTIC's language), Lucía Spanish (AR-PFA's)
     assert (made.plain_text or "").startswith("TLP:AMBER\nOpération PANGEA-18 créée.")
+    assert not BIDI_CONTROLS.search(made.text or "")  # left to right: no direction control
     await carl.says(HQ_GROUP, "/op join PANGEA-18 AR-PFA", title="HQ")
     added = await carl.says(
         HQ_GROUP,
@@ -92,6 +104,7 @@ async def test_three_users_two_groups_run_an_operation(
 
     linked = await lucia.says(FIELD_GROUP, "/link AR-PFA", title="Field AR")
     assert "Este chat recibe ahora las notificaciones de AR-PFA." in (linked.plain_text or "")
+    assert not BIDI_CONTROLS.search(linked.text or "")
     _, mine = await lucia.asks_in_group(FIELD_GROUP, "/task list PANGEA-18 --mine")
     assert "vence 2026-11-27 02:00 -03" in (mine.plain_text or "")  # Lucía reads Buenos Aires time
     posted = len(tg.sent_messages(LIAISON_DM))
@@ -120,6 +133,37 @@ async def test_three_users_two_groups_run_an_operation(
             await s.scalars(select(AuditEvent.actor).where(AuditEvent.platform == "telegram"))
         )
     assert {"Anna (IP-GS)", "Carl (FR-OCLCTIC)", "Lucía (AR-PFA)"} <= actors
+
+
+async def test_an_arabic_reader_and_an_arabic_agencys_chat_read_right_to_left(
+    telegram: TelegramAdapter,
+    tg: FakeTelegram,
+    admin: Person,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    await admin.says('agency add AE-DXB "Dubai Police" --country AE --tz Asia/Dubai --lang ar')
+    await admin.says('op new PANGEA-18 "Pharmacies" --lead AE-DXB')
+    nadia = TgUser(tg, 4, "Nadia")  # a coordinator of AE-DXB: she reads Arabic
+    await nadia.says(4, f"/join {await console_invites(admin, 'AE-DXB', 'coordinator')}")
+    added = await nadia.says(
+        4, '/task add PANGEA-18 "Raid warehouse 4" --to AE-DXB --due 2026-11-27T06:00Z'
+    )
+    text = added.plain_text or ""
+    assert unmarked(text) == [], text  # every line starts right to left
+    assert f"{FSI}PANGEA-18#1{PDI}" in text  # the reference isolated
+    assert f"{FSI}2026-11-27 10:00 +04{PDI}" in text  # the due time (a field's value) isolated
+    await nadia.says(FIELD_GROUP, "/link AE-DXB", title="Field AE")
+
+    before = len(tg.sent_messages(FIELD_GROUP))
+    await admin.says('status PANGEA-18 "Phase 2 started"')  # the admin reads English
+    await DeliveryWorker(sessions, {"telegram": telegram.sender}, clock).run_once()
+    [delivered] = tg.sent_messages(FIELD_GROUP)[before:]
+    text = delivered.plain_text or ""
+    assert unmarked(text) == [], text
+    assert f"{FSI}PANGEA-18{PDI}" in text.split("\n")[1]  # the title's code isolated
+    assert f"{RLM}{FSI}Phase 2 started{PDI}" in text  # the person's words: one isolate
+    assert f"{FSI}2026-11-26 14:00 +04{PDI}" in text  # the time it was posted, in Dubai
 
 
 async def test_a_stranger_changes_nothing(

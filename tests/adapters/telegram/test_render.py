@@ -52,8 +52,10 @@ def test_a_quote_too_long_for_one_message_continues_in_the_next() -> None:
     rendered = render(Reply(title="Status update — PANGEA-18", lines=[words], rtl=True))
     assert len(rendered.messages) == 4
     assert all(valid(m) for m in rendered.messages)
-    parts = [q.removeprefix("\u200f") for m in rendered.messages for q in quoted(m)]
-    assert " ".join(parts) == words
+    quotes = [q for m in rendered.messages for q in quoted(m)]
+    assert all(q.startswith("\u200f") for q in quotes)  # each part marked right to left
+    parts = [q.removeprefix("\u200f") for q in quotes]
+    assert " ".join(parts) == f"\u2068{words}\u2069"  # the person's words: one isolate
 
 
 def test_any_other_line_too_long_for_a_message_is_cut() -> None:
@@ -118,4 +120,6 @@ def test_button_whose_command_exceeds_64_bytes_is_left_out() -> None:
 
 def test_arabic_lines_carry_a_right_to_left_mark() -> None:
     rendered = render(Reply(title="عملية", rtl=True, lines=[UserText("نص")]))
-    assert rendered.messages[0] == "\u200f<b>عملية</b>\n<blockquote>\u200fنص</blockquote>"
+    assert rendered.messages[0] == (
+        "\u200f<b>عملية</b>\n<blockquote>\u200f\u2068نص\u2069</blockquote>"
+    )

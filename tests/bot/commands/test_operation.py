@@ -209,7 +209,8 @@ async def test_op_remove_takes_the_agency_out_and_cancels_its_queued_messages(
     await ok(world.admin, 'status PANGEA-18 "Phase 1"', "Sent to 1 agency, 1 chat.")
     reply = await ok(coordinator, "op remove pangea-18 ae-dxb", "AE-DXB ne participe plus")
     assert reply.lines == ["1 message en file d'attente vers ses discussions ne sera pas envoyé."]
-    await refused(liaison, "op show PANGEA-18", "لم يُعثر على عملية PANGEA-18.")  # Arabic
+    # in Arabic, the code isolated (FSI ... PDI) in the right-to-left line
+    await refused(liaison, "op show PANGEA-18", "لم يُعثر على عملية \u2068PANGEA-18\u2069.")
     await ok(world.admin, 'status PANGEA-18 "Phase 2"', "No linked chat to tell")
     async with world.chat.dispatcher.sessions() as session:
         rows = list(await session.execute(select(Delivery.chat_id, Delivery.state)))

@@ -88,7 +88,10 @@ async def test_summary_in_the_readers_timezone(world: World) -> None:
     await ok(world.admin, 'status PANGEA-18 "Go"')
     reader = await world.member("supervisor", "AE-DXB")
     reply = await ok(reader, "summary PANGEA-18")
-    assert reply.sections[-1].lines == ["2026-11-26 14:00 +04 Local administrator:", "Go"]
+    assert reply.sections[-1].lines == [  # Arabic: the time and the name isolated (FSI ... PDI)
+        "\u20682026-11-26 14:00 +04\u2069 \u2068Local administrator\u2069:",
+        "Go",
+    ]
 
 
 async def test_summary_of_an_unknown_or_hidden_operation(world: World) -> None:
