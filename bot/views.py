@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.context import Localizer
 from bot.i18n import N_
 from bot.reply import Button, Field, Reply
-from operations.enums import TLP, OperationStatus, Priority, TaskStatus
+from operations.enums import TLP, OperationStatus, ParticipationRole, Priority, TaskStatus
 from operations.operation.models import Operation
 from operations.task.models import Task
 
@@ -27,6 +27,18 @@ OPERATION_STATUS_NAMES = {
     OperationStatus.ACTIVE: N_("active"),
     OperationStatus.SUSPENDED: N_("suspended"),
     OperationStatus.CLOSED: N_("closed"),
+}
+PRIORITY_NAMES = {
+    Priority.LOW: N_("low"),
+    Priority.NORMAL: N_("normal"),
+    Priority.HIGH: N_("high"),
+    Priority.URGENT: N_("urgent"),
+}
+# how an agency takes part in an operation ("FR-OCLCTIC (lead)")
+PARTICIPATION_NAMES = {
+    ParticipationRole.LEAD: N_("lead"),
+    ParticipationRole.PARTICIPANT: N_("participant"),
+    ParticipationRole.OBSERVER: N_("observer"),
 }
 # the name of any state a task or an operation can be in (refusals name the state)
 STATE_NAMES: dict[str, str] = {
@@ -66,7 +78,7 @@ def task_line(ctx: Localizer, task: Task) -> str:
             _("OVERDUE since {when}", when=when) if overdue else _("due {when}", when=when)
         )
     if task.priority in (Priority.HIGH, Priority.URGENT):
-        parts.append(_(task.priority).upper())
+        parts.append(_(PRIORITY_NAMES[task.priority]).upper())
     if task.status == TaskStatus.BLOCKED and task.blocked_reason:
         parts.append(_("blocked: {reason}", reason=task.blocked_reason))
     return " ".join(parts)
@@ -79,7 +91,7 @@ def task_fields(ctx: Localizer, task: Task) -> list[Field]:
         Field(_("Assigned to"), f"{task.assignee_agency.code} ({task.assignee_agency.name})"),
         Field(_("Status"), _(STATUS_NAMES[task.status])),
         Field(_("Due"), ctx.when(task.due_at)),
-        Field(_("Priority"), _(task.priority)),
+        Field(_("Priority"), _(PRIORITY_NAMES[task.priority])),
     ]
     if task.blocked_reason:
         fields.append(Field(_("Blocked because"), task.blocked_reason))

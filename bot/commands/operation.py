@@ -11,6 +11,7 @@ from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Tone
 from bot.views import (
     OPERATION_STATUS_NAMES,
+    PARTICIPATION_NAMES,
     mark_suspended,
     next_actions,
     strictest,
@@ -114,7 +115,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
     )
     for p in participants:
         code, name = ctx.tr.isolate(p.agency.code), ctx.tr.isolate(p.agency.name)
-        reply.items.append(Item(f"{code} — {name} ({_(p.role)})"))
+        reply.items.append(Item(f"{code} — {name} ({_(PARTICIPATION_NAMES[p.role])})"))
     reply.buttons.append(Button(_("Summary"), f"summary {op.code}"))
     reply.buttons.append(Button(_("Tasks"), f"task list {op.code}"))
     return mark_suspended(ctx, reply, op)
@@ -149,7 +150,7 @@ async def op_join(ctx: Context, args: dict[str, Any]) -> Reply:
             "{agency} joined {code} as {role}.",
             agency=participation.agency.code,
             code=op.code,
-            role=ctx._(participation.role),
+            role=ctx._(PARTICIPATION_NAMES[participation.role]),
         )
     )
     return mark_suspended(ctx, reply, op)

@@ -11,6 +11,7 @@ from bot.registry import Kind, Param
 from bot.reply import Button, Field, Item, Reply, Section, UserText
 from bot.views import (
     OPERATION_STATUS_NAMES,
+    PARTICIPATION_NAMES,
     mark_suspended,
     next_actions,
     strictest,
@@ -96,7 +97,7 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
         reply.fields.append(
             Field(_("Deliveries"), _("{pending} pending, {failed} failed", **health))
         )
-    roles = {role: _(role) for role in {a.role for a in result.agencies}}
+    roles = {role: _(PARTICIPATION_NAMES[role]) for role in {a.role for a in result.agencies}}
     reply.sections.append(
         Section(
             ctx.tr.ngettext("{count} agency", "{count} agencies", len(result.agencies)),
