@@ -6,11 +6,11 @@ import json
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot import when
 from bot.context import Reader
 from bot.reply import Button, Field, Item, Reply, UserText
 from bot.views import (
     STATUS_NAMES,
+    compact,
     due_in,
     mark_suspended,
     next_actions,
@@ -112,7 +112,7 @@ def _cadence(r: Reader, event: Event) -> Reply:
         title=r._(
             "No status update on {code} for {silent}",
             code=code,
-            silent=when.format_duration(silent),
+            silent=compact(r, silent),
         ),
         lines=[r._('Post one with: status {code} "text"', code=code)],
         buttons=[Button(r._("Summary"), f"summary {code}")],

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.context import Localizer
-from bot.i18n import N_
+from bot.i18n import N_, Translated
 from bot.reply import Button, Field, Reply
 from operations.enums import TLP, OperationStatus, ParticipationRole, Priority, TaskStatus
 from operations.operation.models import Operation
@@ -175,6 +175,25 @@ def span(ctx: Localizer, delta: timedelta) -> str:
     return (
         ctx._("{days} {hours}", days=text, hours=ctx._("{count} h", count=rest)) if rest else text
     )
+
+
+COMPACT_UNITS = (
+    (DAY_MINUTES, N_("{count}d")),
+    (HOUR_MINUTES, N_("{count}h")),
+    (1, N_("{count}m")),
+)
+
+
+def compact(ctx: Localizer, delta: timedelta) -> str:
+    """A length of time in short units, to the whole minute ("1d 2h", "2h 30m", "45m" in
+    English), in the reader's units: a status cadence, a silence."""
+    minutes = max(0, int(delta / MINUTE))
+    parts = []
+    for size, unit in COMPACT_UNITS:
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(ctx._(unit, count=count))
+    return Translated(" ".join(parts) or ctx._("{count}m", count=0))
 
 
 def due_in(ctx: Localizer, due_at: datetime) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import when
 from bot.binding import parse_task_ref, read_duration
 from bot.commands.base import OPERATION, REGISTRY, TASK
 from bot.context import Context
@@ -13,7 +12,7 @@ from bot.parser import UsageError
 from bot.registry import Kind, Param
 from bot.reminders import stage_offsets
 from bot.reply import Button, Item, Reply, Section
-from bot.views import due_in, mark_suspended, span, strictest
+from bot.views import compact, due_in, mark_suspended, span, strictest
 from operations import validation
 from operations.acting import Action
 from operations.member import service as member_service
@@ -273,7 +272,7 @@ async def op_cadence(ctx: Context, args: dict[str, Any]) -> Reply:
             title=ctx._(
                 "Status cadence on {code}: every {every}.",
                 code=operation.code,
-                every=when.format_duration(every),
+                every=compact(ctx, every),
             ),
             lines=[
                 ctx._("The lead agency's chats are reminded when no update came for that long.")

@@ -273,13 +273,14 @@ async def converse(world: World, language: str) -> tuple[list[Said], list[Delive
     await error("unknown command", lea, "tsk list OX", "tsk", "task")  # did you mean task?
     await error("unknown subcommand", lea, "task frob OX", "task frob")
     await error("unknown subcommand", lea, "task lst OX", "task lst", "task")  # did you mean?
-    await error("subcommand needed", lea, "op")
+    await error("subcommand needed", lea, "op", "op")
     await error("not permitted", ana, 'op new OY "Sierra Dos"')
     await error("not permitted", ana, "op start OX")
     await error("not found", lea, "op show NOPE-9")
     await error("not found", lea, "task done OX#99")
     await error("not found", abe, "remind cancel 99")
-    await error("unreadable WHEN", lea, 'task due OX#1 "blorp"', "blorp")
+    # the forms it suggests are typed as shown: Arabic writes "in 2h" as "بعد 2h"
+    await error("unreadable WHEN", lea, 'task due OX#1 "blorp"', "blorp", "2h")
     await error(
         "bad choice", lea, 'task add OX "Kilo" --to PT --priority whatever', "whatever", "priority"
     )
@@ -416,13 +417,17 @@ _ENGLISH = """the is are was were be been has have had with without your you thi
     reminder reminders status summary high low lead welcome joined account accounts member
     members sent until every none yet since ago hours day days pending failed cancelled
     blocked progress planned active suspended closed priority urgent and for into when what
-    who here next last new other please no of to by at it in an on or as if be we"""
+    who here next last new other please no of to by at it in an on or as if be we
+    admin coordinator supervisor liaison observer participant"""
 ENGLISH_WORDS = set(_ENGLISH.split())
 NOT_ENGLISH_ONLY = {
-    "fr": {"are", "sent", "active", "urgent", "on", "or", "as", "an"},
+    "fr": {"are", "sent", "active", "urgent", "on", "or", "as", "an", "liaison", "participant"},
     "es": {"has", "ago", "no", "as"},
     "ar": set(),
 }
+
+
+ENGLISH_UNITS = {"fr": r"\b\d+[dm]\b", "es": r"\b\d+m\b", "ar": r"$^"}  # Arabic: any Latin
 
 
 @cache
@@ -458,10 +463,13 @@ def vocabulary(language: str) -> frozenset[str]:
 
 
 def english_words(language: str, text: str) -> list[str]:
-    """The English words left in a bare text (in Arabic, any Latin word of 3 letters)."""
+    """The English words left in a bare text (in Arabic, any Latin word at all)."""
     words = re.findall(r"[^\W\d_]+", text)
-    latin = re.findall(r"[A-Za-z]{3,}", text) if language == "ar" else []
-    return latin + [w for w in words if w.lower() in vocabulary(language) and w not in latin]
+    latin = re.findall(r"[A-Za-z]+", text) if language == "ar" else []
+    units = re.findall(ENGLISH_UNITS[language], text)  # "1d 6h", "30m": English short units
+    return (
+        latin + units + [w for w in words if w.lower() in vocabulary(language) and w not in latin]
+    )
 
 
 @cache
@@ -547,6 +555,10 @@ async def test_a_whole_conversation_reads_in_the_readers_language(
         ("ar", "\u2068OX#1\u2069 \u2068Kilo Lote\u2069 ← \u2068PT\u2069 [مفتوحة]", False),
         ("ar", "الأولوية: high", True),  # a Latin word
         ("ar", "تذكير: {ref}", True),  # a placeholder lost
+        ("fr", "Aucun point de situation sur OX depuis 1d 6h", True),  # English units
+        ("fr", "Aucun point de situation sur OX depuis 1j 6h", False),
+        ("es", "Ningún informe de situación en OX desde hace 4h 30m", True),
+        ("ar", "لا يوجد تحديث للوضع في OX منذ 4h", True),
         ("fr", "Ensuite : op join OX AGENCY, puis task add OX « intitulé » --to AGENCY.", False),
     ],
 )

@@ -441,7 +441,7 @@ async def test_unquoted_due_reads_two_words(world: World) -> None:
     reply = await ok(liaison, f"{TASK_ADD} --due tomorrow 06:00 --priority high")
     fields = {f.label: f.value for f in reply.fields}
     assert fields["Échéance"] == "2026-11-27 06:00 CET"  # the coordinator reads French
-    assert fields["Priorité"] == "high"
+    assert fields["Priorité"] == "haute"
 
 
 async def test_unquoted_due_of_three_words(world: World) -> None:
