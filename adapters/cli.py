@@ -6,10 +6,13 @@ import argparse
 import asyncio
 import json
 import logging
+import shlex
+import shutil
 import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
+from pathlib import Path
 
 from adapters.console.adapter import ConsoleAdapter
 from adapters.http import HttpServer
@@ -20,7 +23,7 @@ from adapters.startup import DATABASE, StartupFailure, explain
 from adapters.telegram.adapter import TelegramAdapter
 from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError, load_settings
-from bot.demo import seed_demo
+from bot.demo import DEMO_OPERATION, seed_demo
 from bot.metrics import database_answers
 from bot.parser import unmarked
 from bot.runtime import Anchor, Background, Runtime, upgrade_database
@@ -164,8 +167,25 @@ async def _demo(settings: Settings) -> int:
         await runtime.close()
     print(result.message)
     if result.loaded:
-        print("Try: jointops console, then: summary PANGEA-DEMO")
-    return 0 if result.loaded or result.commands == 0 else 1
+        print(f"Try: {_console_command()}, then type: summary {DEMO_OPERATION}")
+    return 0 if result.loaded else 1
+
+
+def _console_command() -> str:
+    """How to open the console from here, as typed: `jointops console` when `jointops` is on
+    the PATH, else the script next to this Python (`.venv/bin/jointops console` from the
+    checkout), else through the Python that runs this."""
+    script = Path(sys.executable).parent / "jointops"
+    found = shutil.which("jointops")
+    if found is not None and (not script.exists() or Path(found).samefile(script)):
+        return "jointops console"
+    if script.exists():
+        try:
+            shown = str(script.relative_to(Path.cwd()))
+        except ValueError:
+            shown = str(script)
+        return f"{shlex.quote(shown)} console"
+    return f"{shlex.quote(sys.executable)} -m adapters.cli console"
 
 
 async def _db_upgrade(settings: Settings) -> int:

@@ -64,7 +64,7 @@ async def send_anchors(
 
 def _message(r: Reader, anchor: Anchor) -> Reply:
     return Reply(
-        title=r._("Audit anchor of {date}", date=r.now.astimezone(r.tz).date().isoformat()),
+        title=r._("Audit anchor of {date}", date=r.day(r.now)),
         lines=[
             str(anchor),
             r._(

@@ -71,10 +71,7 @@ def _convert(param: Param, text: str, *, now: datetime, tz: ZoneInfo) -> Any:
             if text.strip().lower() == choice.lower():
                 return choice
         raise UsageError(
-            N_("{value} is not a valid {name}; use one of: {choices}."),
-            value=text,
-            name=param.flag or param.name.lower(),
-            choices=", ".join(param.choices),
+            N_("{value} is not one of: {choices}."), value=text, choices=", ".join(param.choices)
         )
     if kind == Kind.CLOCK:
         match = _CLOCK.fullmatch(text.strip())
@@ -146,8 +143,10 @@ def bind(command: Command, tokens: list[Token], *, now: datetime, tz: ZoneInfo) 
         args[param.key] = _convert(param, text, now=now, tz=tz)
         i += count
     for param in positional[position:]:
+        if param.required and param.kind == Kind.CHOICE:  # named by its choices, as usage shows
+            raise UsageError(N_("Missing one of: {choices}."), choices=", ".join(param.choices))
         if param.required:
-            raise UsageError(N_("Missing {name}."), name=param.name)
+            raise UsageError(N_("Missing {name}."), name=param.usage())
     for param in flags.values():
         if param.required and param.flag not in seen:
             raise UsageError(N_("Missing --{flag} {name}."), flag=str(param.flag), name=param.name)

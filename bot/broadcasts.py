@@ -19,6 +19,8 @@ from bot.views import (
     task_line,
     withheld_line,
 )
+from operations import acting
+from operations.acting import Action
 from operations.events import Event, EventKind
 from operations.task.models import Task
 
@@ -32,7 +34,10 @@ def _task(event: Event) -> Task:
 def _task_reply(r: Reader, event: Event, title: str) -> Reply:
     task = _task(event)
     return Reply(
-        title=title, tlp=task.tlp, lines=[task_line(r, task)], buttons=next_actions(r, task)
+        title=title,
+        tlp=task.tlp,
+        lines=[task_line(r, task)],
+        buttons=next_actions(r, task, r.hand),
     )
 
 
@@ -72,6 +77,18 @@ def _changed(r: Reader, event: Event) -> Reply:
     return _task_reply(r, event, title)
 
 
+def _noted(r: Reader, event: Event) -> Reply:
+    task = _task(event)
+    return Reply(
+        title=r._(
+            "Note on task {ref} from {author}", ref=task.ref, author=event.detail.get("author", "—")
+        ),
+        tlp=task.tlp,
+        lines=[task_line(r, task), UserText(event.detail.get("note", ""))],
+        buttons=[Button(r._("Task record"), f"task show {task.ref}")],
+    )
+
+
 def _reminder(r: Reader, event: Event) -> Reply:
     task = _task(event)
     ref = task.ref
@@ -81,11 +98,12 @@ def _reminder(r: Reader, event: Event) -> Reply:
         title = r._("Reminder: {ref} {due}", ref=ref, due=due_in(r, task.due_at))
     lines = [task_line(r, task)]
     lines += [r._("Note: {note}", note=n) for n in json.loads(event.detail.get("notes", "[]"))]
-    buttons = [b for b in next_actions(r, task) if b.command.startswith("task done")]
-    buttons += [
-        Button(r._("Snooze 1 h"), f"snooze {ref} 1h"),
-        Button(r._("Snooze 1 day"), f"snooze {ref} 1d"),
-    ]
+    buttons = [b for b in next_actions(r, task, r.hand) if b.command.startswith("task done")]
+    if acting.could(r.hand, Action.UPDATE_TASK, subject_agency_id=task.assignee_agency_id):
+        buttons += [
+            Button(r._("Snooze 1 h"), f"snooze {ref} 1h"),
+            Button(r._("Snooze 1 day"), f"snooze {ref} 1d"),
+        ]
     return Reply(title=title, tlp=task.tlp, lines=lines, buttons=buttons)
 
 
@@ -223,6 +241,7 @@ _RENDERERS: dict[EventKind, Render] = {
     EventKind.TASK_DONE: _changed,
     EventKind.TASK_REOPENED: _changed,
     EventKind.TASK_CANCELLED: _changed,
+    EventKind.TASK_NOTED: _noted,
     EventKind.TASK_REMINDER: _reminder,
     EventKind.STATUS_POSTED: _status,
     EventKind.CADENCE_DUE: _cadence,

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import when
 from bot.i18n import Translator
 from bot.registry import Registry
+from operations.acting import CHAT_ROLES, NO_HAND, Hand
 from operations.actor import Actor
 from operations.knowing import NOBODY, Lens, Viewer
 from operations.operation import service as operation_service
@@ -52,16 +53,22 @@ class Invocation:
 class Reader:
     """How one reader (a member, or a destination chat's agency) sees messages."""
 
-    def __init__(self, *, timezone: str, language: str, now: datetime) -> None:
+    def __init__(
+        self, *, timezone: str, language: str, now: datetime, hand: Hand = NO_HAND
+    ) -> None:
         self.tz = when.load_timezone(timezone)
         self.tr = Translator(language)
         self.now = now
+        self.hand = hand  # who could press the message's buttons (acting.could)
 
     def _(self, message: str, /, **values: Any) -> str:
         return self.tr.gettext(message, **values)
 
     def when(self, moment: datetime | None) -> str:
-        return when.format_when(moment, self.tz) if moment else "—"
+        return when.format_when(moment, self.tz, self.tr.locale) if moment else "—"
+
+    def day(self, moment: datetime) -> str:
+        return when.format_day(moment.astimezone(self.tz).date(), self.tr.locale)
 
 
 class Localizer(Protocol):
@@ -73,6 +80,8 @@ class Localizer(Protocol):
     def _(self, message: str, /, **values: Any) -> str: ...
 
     def when(self, moment: datetime | None) -> str: ...
+
+    def day(self, moment: datetime) -> str: ...
 
 
 @dataclass(slots=True)
@@ -93,12 +102,30 @@ class Context:
         return self.tr.gettext(message, **values)
 
     def when(self, moment: datetime | None) -> str:
-        """A moment in the caller's timezone, or a dash."""
-        return when.format_when(moment, self.tz) if moment else "—"
+        """A moment in the caller's timezone and locale, or a dash."""
+        return when.format_when(moment, self.tz, self.tr.locale) if moment else "—"
+
+    def day(self, moment: datetime) -> str:
+        """The calendar day of a moment in the caller's timezone, as their locale writes it."""
+        return when.format_day(moment.astimezone(self.tz).date(), self.tr.locale)
 
     async def lens(self, operation: Operation) -> Lens:
         """What the reader of the reply may read of this operation."""
         return await operation_service.lens(self.session, viewer=self.viewer, operation=operation)
+
+    async def hand(self, operation: Operation) -> Hand:
+        """Who could press the reply's buttons about this operation: the asker in private; in
+        a group chat its agency (and the asker, when of that agency)."""
+        viewer = self.viewer
+        stance = await operation_service.stance(
+            self.session, agency_id=viewer.agency_id, operation=operation
+        )
+        if viewer.person is not None:
+            return Hand(viewer.agency_id, frozenset({viewer.person}), stance)
+        roles = set(CHAT_ROLES)
+        if self.actor is not None and self.actor.agency_id == viewer.agency_id:
+            roles.add(self.actor.role)
+        return Hand(viewer.agency_id, frozenset(roles), stance)
 
     @property
     def member(self) -> Actor:

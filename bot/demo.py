@@ -51,14 +51,19 @@ PROGRESS = [
 
 @dataclass(frozen=True)
 class DemoResult:
-    loaded: bool
-    commands: int
+    loaded: bool  # the demo operation is there (typed now, or already)
+    commands: int  # commands typed now
     message: str
+    already: bool = False  # it was there before: nothing was typed
 
 
 async def seed_demo(dispatcher: Dispatcher, clock: Clock) -> DemoResult:
-    """Type the sample into the dispatcher as the local administrator."""
+    """Type the sample into the dispatcher as the local administrator (once: a database that
+    has the demo operation already is left as it is)."""
     now = clock.now()
+    shown = await dispatcher.dispatch(_invocation(f"op show {DEMO_OPERATION}"))
+    if shown.tone != Tone.ERROR:
+        return DemoResult(True, 0, f"demo already loaded: operation {DEMO_OPERATION}", True)
     typed = 0
     demo_clock = FakeClock(now - timedelta(days=2))
     for script, moment in ((SETUP, now - timedelta(days=2)), (PROGRESS, now)):

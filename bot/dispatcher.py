@@ -24,7 +24,7 @@ from bot.i18n import Translator
 from bot.metrics import Metrics
 from bot.parser import Token, UsageError, tokenize
 from bot.registry import Command, Registry
-from bot.reply import Reply, Tone, to_json
+from bot.reply import Item, Reply, Tone, to_json
 from bot.views import sent_line
 from operations import acting, db, events
 from operations.actor import Actor
@@ -173,15 +173,26 @@ class Dispatcher:
                 if isinstance(error, DomainError) and error.refusal:
                     await self._audit_refusal(session, invocation, actor, error)
                 usage = error.usage if isinstance(error, UsageError) else None
-                if usage is None and command is None:
+                group = error.group if isinstance(error, UsageError) else None
+                if usage is None and command is None and group is None:
                     guessed = self.registry.guess(invocation.text)
                     usage = guessed.usage() if guessed else None
                 reply = error_reply(error, tr, usage or (command.usage() if command else None))
+                if group is not None:
+                    reply.items = self._subcommands(group, actor, tr)
                 await self._settle(invocation, reply)
                 return reply
         if self.after_commit is not None:
             self.after_commit()
         return reply
+
+    def _subcommands(self, name: str, actor: Actor | None, tr: Translator) -> list[Item]:
+        """The subcommands of a group the asker may run, one per line, as help shows them."""
+        return [
+            Item(f"{tr.isolate(c.usage())} — {tr.gettext(c.summary)}")
+            for c in self.registry.group(name)
+            if (c.public if actor is None else acting.may_attempt(c.action, actor.role))
+        ]
 
     async def _settle(self, invocation: Invocation, reply: Reply) -> None:
         """A command from the inbox that changed nothing (refused, failed): its reply is stored

@@ -31,6 +31,7 @@ KIND_NAMES = {
     "identity": N_("account"),
     "member": N_("member"),
     "reminder": N_("reminder"),
+    "result": N_("result"),
 }
 
 CONFLICTS = {
@@ -43,6 +44,7 @@ CONFLICTS = {
     ("invite", "revoked"): N_("Invite {key} has been revoked."),
     ("invite", "expired"): N_("Invite {key} has already expired; there is nothing to revoke."),
     ("channel", "not_linked"): N_("This chat is not linked to any agency."),
+    ("result", "withdrawn"): N_("Result {key} has already been withdrawn."),
 }
 
 INVALID = {
@@ -90,6 +92,18 @@ INVALID = {
     ("agency", "unchanged"): N_("{code} already has those settings; nothing changed."),
     ("agency", "not_participating"): N_("{agency} does not take part in {operation}."),
     ("agency", "is_lead"): N_("{agency} leads {operation}; the lead agency cannot be removed."),
+    ("count", "negative"): N_("A count cannot be negative: {value}."),
+    ("count", "too_large"): N_("{value} is too large a count: at most {max}."),
+    ("result_agency", "required"): N_(
+        "You belong to no agency: say which agency the result is for with --agency."
+    ),
+    ("result_agency", "observer"): N_(
+        "{agency} only observes {operation}; results are recorded for agencies that take part."
+    ),
+    ("task", "nothing_to_change"): N_(
+        "Say what to change for {ref}: --title, --priority, --tlp or --details."
+    ),
+    ("task", "unchanged"): N_("{ref} already reads like that; nothing changed."),
     ("agency", "has_open_tasks"): N_(
         "{agency} still has open tasks in {operation} ({count}): reassign or cancel them first."
     ),

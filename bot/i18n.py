@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from bot import bidi
@@ -23,6 +24,9 @@ LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "jointops"
 LANGUAGES: tuple[str, ...] = tuple(Language)  # the four working languages
 RTL_LANGUAGES = frozenset({"ar"})
+# the locale each language formats dates and numbers in: English as written in international
+# work (27 Nov 2026, day first), not the United States' month-first dates
+FORMAT_LOCALES = {"en": "en_GB"}
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +61,14 @@ class Translator:
 
     @property
     def locale(self) -> str:
-        """The locale texts are formatted in: the language, or English while it has no catalog."""
-        return self.language if isinstance(self._catalog, Translations) else "en"
+        """The locale texts are formatted in (Babel): the language's (FORMAT_LOCALES), or
+        English's while the language has no catalog."""
+        language = self.language if isinstance(self._catalog, Translations) else "en"
+        return FORMAT_LOCALES.get(language, language)
+
+    def number(self, value: int) -> str:
+        """A count as the reader writes numbers: 12,345 / 12 345 / 12.345."""
+        return format_decimal(value, locale=self.locale)
 
     @property
     def rtl(self) -> bool:
@@ -82,14 +92,19 @@ class Translator:
         return Translated(text.format(**self._filled(dict(count=count, **values))))
 
     def _filled(self, values: dict[str, Any]) -> dict[str, Any]:
-        """What placeholders are filled with: for a right-to-left reader each value isolated
-        (codes, references, times, numbers, names, people's words), so that it reads as
-        written inside the line; text already translated for the reader is left as it is."""
+        """What placeholders are filled with: an `int` is a count, written as the reader writes
+        numbers (identifiers are passed as text); for a right-to-left reader each value is
+        isolated (codes, references, times, numbers, names, people's words), so that it reads
+        as written inside the line; text already translated for the reader is left as it is."""
+        filled = {
+            name: self.number(value) if type(value) is int else value
+            for name, value in values.items()
+        }
         if not self.rtl:
-            return values
+            return filled
         return {
             name: value if isinstance(value, Translated) else self.isolate(value)
-            for name, value in values.items()
+            for name, value in filled.items()
         }
 
 

@@ -6,7 +6,7 @@ hear each event and what they may get of it; this module only renders and queues
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,12 +15,14 @@ from bot.broadcasts import RENDER, notice
 from bot.context import Reader
 from bot.reply import Reply, to_json
 from bot.views import Fanout
+from operations.acting import NO_HAND, Hand, Stance
 from operations.channel import service as channel_service
 from operations.channel.service import Destination
 from operations.delivery import service as delivery_service
 from operations.delivery.service import Outgoing
 from operations.events import Event
 from operations.events import audience as event_audience
+from operations.events import stances as event_stances
 from operations.knowing import Verdict
 
 Origin = tuple[str, str, str]  # (platform, workspace, chat) where the command was typed
@@ -36,17 +38,20 @@ async def send(
     operation_id: int | None,
     now: datetime,
     skip: Origin | None = None,
+    stances: Mapping[int, Stance] | None = None,
 ) -> Fanout:
-    """Queue `build(reader)` for each destination; one render per (timezone, language)."""
-    rendered: dict[tuple[str, str], str] = {}
+    """Queue `build(reader)` for each destination; one render per (timezone, language, and how
+    the chat's agency takes part, `stances`: it decides the buttons the chat is offered)."""
+    rendered: dict[tuple[str, str, Hand], str] = {}
     items: list[Outgoing] = []
     agencies: set[int] = set()
     for d in destinations:
         if skip is not None and (d.platform, d.workspace, d.chat_id) == skip:
             continue
-        look = (d.timezone, d.language)
+        hand = NO_HAND if stances is None else Hand.chat(d.agency_id, stances[d.agency_id])
+        look = (d.timezone, d.language, hand)
         if look not in rendered:
-            reader = Reader(timezone=d.timezone, language=d.language, now=now)
+            reader = Reader(timezone=d.timezone, language=d.language, now=now, hand=hand)
             reply = build(reader)
             reply.rtl = reader.tr.rtl  # an Arabic-language agency's chat reads right to left
             rendered[look] = to_json(reply)
@@ -78,6 +83,8 @@ async def publish(
     total = Fanout(agencies=0, chats=0)
     for event in events:
         verdicts = await event_audience(session, event)
+        stances = await event_stances(session, event.operation)
+        taking = {a: stances.get(a, Stance.NONE) for a in verdicts}
         full = [a for a, v in verdicts.items() if v == Verdict.FULL]
         chats = await agencies(session, *(a for a, v in verdicts.items() if v != Verdict.WITHHELD))
         reached = await send(
@@ -89,6 +96,7 @@ async def publish(
             operation_id=event.operation.id,
             now=now,
             skip=skip,
+            stances=taking,
         )
         noticed = await send(
             session,
@@ -99,6 +107,7 @@ async def publish(
             operation_id=event.operation.id,
             now=now,
             skip=skip,
+            stances=taking,
         )
         total = Fanout(
             agencies=total.agencies + reached.agencies,

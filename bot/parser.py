@@ -32,13 +32,21 @@ _ADDED_AT_EDGES = re.compile(
 
 
 class UsageError(Exception):
-    """The command line cannot be read; `message` is a msgid, `values` fill it."""
+    """The command line cannot be read; `message` is a msgid, `values` fill it (an int is a count)."""
 
-    def __init__(self, message: str, *, usage: str | None = None, **values: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        usage: str | None = None,
+        group: str | None = None,
+        **values: str | int,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.values = values
         self.usage = usage
+        self.group = group  # a command whose subcommands the reply lists, one per line
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +64,8 @@ def check_characters(line: str) -> None:
     if len(line) > MAX_LINE:
         raise UsageError(
             N_("The message is too long ({length} characters, at most {max})."),
-            length=str(len(line)),
-            max=str(MAX_LINE),
+            length=len(line),
+            max=MAX_LINE,
         )
     for ch in line:
         if ch in _BIDI_OVERRIDES or (unicodedata.category(ch) == "Cc" and ch not in "\n\t"):

@@ -55,6 +55,9 @@ GRANT_TEXTS = {
     ("working", Scope.OWN, False): N_("{roles} of the agency the task is assigned to"),
     ("any", Scope.OWN, False): N_("{roles} (their own agency only)"),
     ("any", Scope.OWN, True): N_("{roles}, for {targets} of their own agency"),
+    ("working", Scope.OWN_RECORD, False): N_(
+        "{roles} of the lead or a participant agency, for their own agency"
+    ),
 }
 
 ACTION_NAMES = {
@@ -64,16 +67,17 @@ ACTION_NAMES = {
     ),
     Action.POST_STATUS: N_("post status updates (status)"),
     Action.MANAGE_TASK: N_(
-        "add, assign, cancel and reschedule tasks (task add, assign, cancel, due)"
+        "add, assign, cancel, reschedule and edit tasks (task add, assign, cancel, due, edit)"
     ),
     Action.UPDATE_TASK: N_(
-        "update tasks (task start, done, block, reopen; remind, snooze, remind cancel)"
+        "update tasks (task start, done, block, reopen, note; remind, snooze, remind cancel)"
     ),
+    Action.RECORD_RESULT: N_("record and withdraw results (result, result undo)"),
     Action.MANAGE_PEOPLE: N_("manage people (invite, invite list/revoke, member role/remove)"),
     Action.SEE_PEOPLE: N_("see who belongs to an agency (member list)"),
     Action.LINK_CHAT: N_("link and unlink chats (link, unlink)"),
     Action.MANAGE_AGENCIES: N_("register and edit agencies (agency add, edit)"),
-    Action.READ: N_("read an operation (summary, task list, op show)"),
+    Action.READ: N_("read an operation (summary, task list, task show, results, op show)"),
 }
 
 
@@ -164,6 +168,7 @@ EVENT_NAMES = {
     EventKind.TASK_DONE: "`task done`",
     EventKind.TASK_REOPENED: "`task reopen`",
     EventKind.TASK_CANCELLED: "`task cancel`",
+    EventKind.TASK_NOTED: "`task note`",
     EventKind.TASK_REMINDER: "reminders on a task",
     EventKind.STATUS_POSTED: '`status CODE "text"`',
     EventKind.CADENCE_DUE: "status cadence reminder",

@@ -157,33 +157,37 @@ class Registry:
             )
         if None in group and (len(group) == 1 or len(tokens) < 2 or tokens[1].is_flag):
             return group[None], tokens[1:]
-        sub = tokens[1].text.lower() if len(tokens) > 1 and not tokens[1].quoted else ""
+        typed = tokens[1].text if len(tokens) > 1 and not tokens[1].quoted else ""
+        sub = typed.lower()
         if sub in group:
             return group[sub], tokens[2:]
         if None in group:
             return group[None], tokens[1:]
         subs = [s for s in group if s]
         close = difflib.get_close_matches(sub, subs, n=1, cutoff=0.5) if sub else []
-        usage = " | ".join(c.usage() for c in self.group(head)) or None
         if close:
             raise UsageError(
                 N_("Unknown subcommand {name} {sub}. Did you mean {name} {suggestion}?"),
                 name=head,
-                sub=sub,
+                sub=typed,
                 suggestion=close[0],
-                usage=usage,
+                usage=group[close[0]].usage(),
             )
-        if sub:
+        if sub.isalpha():
             raise UsageError(
-                N_("Unknown subcommand {name} {sub}; use one of: {subs}."),
+                N_("{name} has no subcommand {sub}; use one of these:"),
                 name=head,
-                sub=sub,
-                subs=", ".join(subs),
-                usage=usage,
+                sub=typed,
+                group=head,
             )
-        raise UsageError(
-            N_("{name} needs a subcommand: {subs}."), name=head, subs=", ".join(subs), usage=usage
-        )
+        if typed:  # an argument where the subcommand goes: "task PANGEA-18#1"
+            raise UsageError(
+                N_("{name} needs a subcommand before {sub}, one of these:"),
+                name=head,
+                sub=typed,
+                group=head,
+            )
+        raise UsageError(N_("{name} needs a subcommand, one of these:"), name=head, group=head)
 
     def guess(self, line: str) -> Command | None:
         """The command a line seems to start with, even if the rest cannot be read."""

@@ -184,7 +184,7 @@ class ReminderSweeper:
 
         def build(r: Reader) -> Reply:
             reply = Reply(
-                title=r._("Daily digest — {date}", date=now.astimezone(r.tz).date().isoformat()),
+                title=r._("Daily digest — {date}", date=r.day(now)),
                 private=True,
             )
             for line in lines:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.context import Localizer
 from bot.i18n import N_, Translated
 from bot.reply import Button, Field, Reply
-from operations.enums import TLP, OperationStatus, ParticipationRole, Priority, TaskStatus
+from operations import acting
+from operations.acting import Action, Hand
+from operations.enums import (
+    TLP,
+    OperationStatus,
+    ParticipationRole,
+    Priority,
+    ResultKind,
+    TaskStatus,
+)
 from operations.operation.models import Operation
 from operations.task.models import Task
 
@@ -48,8 +58,11 @@ STATE_NAMES: dict[str, str] = {
 }
 
 
-def next_actions(ctx: Localizer, task: Task) -> list[Button]:
-    """Buttons for what can happen to a task from its current state."""
+def next_actions(ctx: Localizer, task: Task, hand: Hand) -> list[Button]:
+    """Buttons for what can happen to a task from its current state, when someone where the
+    message lands (`hand`) could do it (the acting policy)."""
+    if not acting.could(hand, Action.UPDATE_TASK, subject_agency_id=task.assignee_agency_id):
+        return []
     _ = ctx._
     ref = task.ref
     if task.status in (TaskStatus.OPEN, TaskStatus.BLOCKED):
@@ -220,3 +233,35 @@ def mark_suspended(ctx: Localizer, reply: Reply, operation: Operation) -> Reply:
             ),
         )
     return reply
+
+
+# the kinds of result (`result CODE KIND COUNT`), as the reader says them
+RESULT_KIND_NAMES = {
+    ResultKind.ARRESTS: N_("arrests"),
+    ResultKind.SEARCHES: N_("searches"),
+    ResultKind.SEIZURES: N_("seizures"),
+    ResultKind.PACKAGES: N_("packages"),
+    ResultKind.WEBSITES: N_("websites taken down"),
+    ResultKind.ACCOUNTS: N_("accounts frozen"),
+    ResultKind.VICTIMS: N_("victims identified or rescued"),
+    ResultKind.SUSPECTS: N_("suspects identified"),
+    ResultKind.OTHER: N_("other results"),
+}
+
+
+def figure(ctx: Localizer, kind: ResultKind, confirmed: int, preliminary: int) -> str:
+    """ "arrests: 12 (4 preliminary)": a kind's figure, what of it is preliminary marked."""
+    name = ctx._(RESULT_KIND_NAMES[kind])
+    if preliminary:
+        return ctx._(
+            "{kind}: {count} ({preliminary} preliminary)",
+            kind=name,
+            count=confirmed + preliminary,
+            preliminary=preliminary,
+        )
+    return ctx._("{kind}: {count}", kind=name, count=confirmed)
+
+
+def figures_line(ctx: Localizer, figures: Mapping[ResultKind, tuple[int, int]]) -> str:
+    """Every kind's figure on one line, in the order of the kinds."""
+    return "; ".join(figure(ctx, kind, *figures[kind]) for kind in ResultKind if kind in figures)

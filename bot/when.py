@@ -1,7 +1,7 @@
 """Parsing and formatting of user-typed times ("WHEN") and durations.
 
-Pure functions: standard library and zoneinfo only (and `N_`, which marks the reasons of
-errors for translation).  Every parsed moment is returned as an aware datetime in UTC;
+Pure functions: standard library, zoneinfo and Babel's locale data (and `N_`, which marks the
+reasons of errors for translation).  Every parsed moment is returned as an aware datetime in UTC;
 wall-clock times are resolved in the caller's IANA zone with zoneinfo.  The four working
 languages are all understood, whatever the reader's: `dans 2h`, `mañana 09:00`, `غدًا 09:00`.
 """
@@ -15,12 +15,15 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Self, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_skeleton, format_time
+
 from bot.i18n import N_
 
 __all__ = [
     "Reason",
     "WhenError",
-    "format_duration",
+    "format_day",
     "format_when",
     "is_valid_timezone",
     "load_timezone",
@@ -340,23 +343,21 @@ def parse_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     return _localize(today + timedelta(days=ahead), DEFAULT_TIME if clock is None else clock, tz)
 
 
-def format_when(moment: datetime, tz: ZoneInfo) -> str:
-    """'2026-11-27 06:00 CET': the aware moment shown in tz with zoneinfo's abbreviation."""
+def format_when(moment: datetime, tz: ZoneInfo, locale: str = "en_GB") -> str:
+    """The aware moment in tz, as the locale writes a date, on the 24-hour clock operations
+    use everywhere, with zoneinfo's abbreviation: '27 Nov 2026, 06:00 CET' (en_GB),
+    '27 nov. 2026 06:00 CET' (fr), '27 nov 2026, 06:00 CET' (es)."""
     if moment.utcoffset() is None:
         raise ValueError("format_when needs an aware datetime")
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+    local = moment.astimezone(tz)
+    day = format_skeleton("yMMMd", local, locale=locale)
+    clock = f"{format_time(local, 'HH:mm', locale=locale)} {local.strftime('%Z')}"
+    return str(Locale.parse(locale).datetime_formats["short"]).format(clock, day)
 
 
-def format_duration(delta: timedelta) -> str:
-    """Compact form truncated to whole minutes: '1d 2h', '2h 30m', '45m', '0m' ('-' if negative)."""
-    minutes, rest = divmod(delta, _MINUTE)
-    if minutes < 0 and rest:
-        minutes += 1  # truncate toward zero
-    sign, minutes = ("-" if minutes < 0 else ""), abs(minutes)
-    days, rem = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rem, 60)
-    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "m")) if n]
-    return sign + (" ".join(parts) or "0m")
+def format_day(day: date, locale: str = "en_GB") -> str:
+    """A calendar day with its weekday, as the locale writes it: 'Fri, 27 Nov 2026'."""
+    return format_skeleton("yMMMEd", day, locale=locale)
 
 
 def is_valid_timezone(name: str) -> bool:

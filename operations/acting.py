@@ -22,8 +22,9 @@ class Action(StrEnum):
     CREATE_OPERATION = "create_operation"  # op new
     RUN_OPERATION = "run_operation"  # op start/suspend/resume/close [--force]/join/remove/cadence
     POST_STATUS = "post_status"  # status
-    MANAGE_TASK = "manage_task"  # task add/assign/cancel/due
-    UPDATE_TASK = "update_task"  # task start/done/block/reopen, remind, snooze, remind cancel
+    MANAGE_TASK = "manage_task"  # task add/assign/cancel/due/edit
+    UPDATE_TASK = "update_task"  # task start/done/block/reopen/note, remind, snooze, remind cancel
+    RECORD_RESULT = "record_result"  # result, result undo
     MANAGE_PEOPLE = "manage_people"  # invite, invite list/revoke, member role/remove
     SEE_PEOPLE = "see_people"  # member list (a read: supervisors too)
     LINK_CHAT = "link_chat"  # link, unlink
@@ -49,6 +50,7 @@ class Scope(StrEnum):
 
     ANY = "any"
     OWN = "own"  # the subject (a task's assignee, an agency) is the member's own agency
+    OWN_RECORD = "own_record"  # what is recorded (a result) is for the member's own agency
 
 
 ANY_STANCE = frozenset(Stance)
@@ -81,6 +83,11 @@ ACTING: dict[Action, tuple[Grant, ...]] = {
     Action.POST_STATUS: (ADMINS, Grant(Role.COORDINATOR, WORKING)),
     Action.MANAGE_TASK: _TASK_MANAGERS,
     Action.UPDATE_TASK: (*_TASK_MANAGERS, Grant(Role.LIAISON, WORKING, Scope.OWN)),
+    Action.RECORD_RESULT: (
+        ADMINS,
+        Grant(Role.COORDINATOR, WORKING, Scope.OWN_RECORD),
+        Grant(Role.LIAISON, WORKING, Scope.OWN_RECORD),
+    ),
     Action.MANAGE_PEOPLE: (
         ADMINS,
         Grant(Role.COORDINATOR, scope=Scope.OWN, targets=frozenset({Role.LIAISON, Role.OBSERVER})),
@@ -161,3 +168,33 @@ def require(
     if permits(action, role=actor.role, stance=stance, own=own, target=target):
         return
     raise _refusal(action, command, operation, lead)
+
+
+# Who acts for an agency in its group chats: a message there may be pressed by any of them.
+CHAT_ROLES = frozenset({Role.COORDINATOR, Role.LIAISON})
+
+
+@dataclass(frozen=True, slots=True)
+class Hand:
+    """Who could press a message's buttons where it lands: one person in private (their
+    role), or a group chat, read as its agency (its coordinators and liaisons); `stance` is
+    how that agency takes part in the operation the message is about."""
+
+    agency_id: int | None
+    roles: frozenset[Role]
+    stance: Stance = Stance.NONE
+
+    @classmethod
+    def chat(cls, agency_id: int | None, stance: Stance) -> Hand:
+        """An agency's group chat."""
+        return cls(agency_id, CHAT_ROLES, stance)
+
+
+NO_HAND = Hand(None, frozenset())  # nobody could press anything (a stranger, a digest)
+
+
+def could(hand: Hand, action: Action, *, subject_agency_id: int | None = None) -> bool:
+    """Whether someone where a message lands could do `action`: a button is offered only then.
+    `subject_agency_id` as for `require` (a task's assignee)."""
+    own = subject_agency_id is None or subject_agency_id == hand.agency_id
+    return any(permits(action, role=role, stance=hand.stance, own=own) for role in hand.roles)

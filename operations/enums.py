@@ -60,6 +60,20 @@ class Priority(StrEnum):
     URGENT = "urgent"
 
 
+class ResultKind(StrEnum):
+    """What an agency achieved, as `result` records it (DESIGN.md § Commands)."""
+
+    ARRESTS = "arrests"
+    SEARCHES = "searches"
+    SEIZURES = "seizures"
+    PACKAGES = "packages"
+    WEBSITES = "websites"  # taken down
+    ACCOUNTS = "accounts"  # frozen
+    VICTIMS = "victims"  # identified or rescued
+    SUSPECTS = "suspects"  # identified
+    OTHER = "other"
+
+
 class TLP(StrEnum):
     """Traffic Light Protocol 2.0 markings, least to most restricted."""
 

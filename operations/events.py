@@ -38,6 +38,7 @@ class EventKind(StrEnum):
     TASK_DONE = "task.done"
     TASK_REOPENED = "task.reopen"
     TASK_CANCELLED = "task.cancel"
+    TASK_NOTED = "task.note"
     TASK_REMINDER = "reminder"
     STATUS_POSTED = "status"
     CADENCE_DUE = "cadence"  # no status update on the operation for longer than its cadence
@@ -66,6 +67,7 @@ HEARS: dict[EventKind, tuple[Party, ...]] = {
     EventKind.TASK_DONE: _ASSIGNEE_AND_LEAD,
     EventKind.TASK_REOPENED: _ASSIGNEE_AND_LEAD,
     EventKind.TASK_CANCELLED: _ASSIGNEE_AND_LEAD,
+    EventKind.TASK_NOTED: _ASSIGNEE_AND_LEAD,
     EventKind.TASK_REMINDER: (Party.ASSIGNEE,),
     EventKind.STATUS_POSTED: (Party.TAKING_PART,),
     EventKind.CADENCE_DUE: (Party.LEAD,),
@@ -84,6 +86,7 @@ _TASK_KINDS = (
     EventKind.TASK_DONE,
     EventKind.TASK_REOPENED,
     EventKind.TASK_CANCELLED,
+    EventKind.TASK_NOTED,
     EventKind.TASK_REMINDER,
 )
 # what carries the marking of an event's content (None: the event carries no marked content)

@@ -111,6 +111,11 @@ class Lens:
     def reads_status(self, tlp: TLP) -> bool:
         return self.reads(tlp, Carrier.STATUS)
 
+    def reads_results(self, operation_tlp: TLP) -> bool:
+        """Results carry their operation's marking and read as a report on it (a status
+        update's rules: at AMBER+STRICT not observers, at RED individuals only)."""
+        return self.reads(operation_tlp, Carrier.STATUS)
+
 
 def person(actor: Actor) -> Viewer:
     """The actor reading in private."""

@@ -10,8 +10,9 @@ from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
 from operations.ratelimit.models import RateSlot
 from operations.reminder.models import Reminder, ReminderLog
+from operations.result.models import Result
 from operations.status.models import StatusUpdate
-from operations.task.models import Task
+from operations.task.models import Task, TaskNote
 
 __all__ = [
     "Agency",
@@ -30,6 +31,8 @@ __all__ = [
     "RateSlot",
     "Reminder",
     "ReminderLog",
+    "Result",
     "StatusUpdate",
     "Task",
+    "TaskNote",
 ]

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import TextIO
 
+from prompt_toolkit import PromptSession
+from prompt_toolkit.input import Input
+from prompt_toolkit.output import Output
+
+from adapters.console import prompt
+from adapters.console.completion import CommandCompleter
 from bot import bidi
+from bot.codes import Codes, known_codes
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
 from bot.reply import Item, Reply, Tone, UserText, one_line, quoted_lines
 from bot.runtime import LOCAL_ADMIN, LOCAL_ADMIN_NAME
 
 PROMPT = "jointops> "
+WELCOME = "jointops console: you are the local administrator. Type help, or quit to leave."
 QUIT = {"quit", "exit", "\\q"}
 QUOTE = "│ "  # what starts every line of a person's own words (bot.reply's one rule)
 
@@ -58,12 +67,23 @@ def _items(items: list[Item]) -> list[str]:
 
 
 class ConsoleAdapter:
-    """One terminal user, the local administrator, in the chat `console`."""
+    """One terminal user, the local administrator, in the chat `console`: a prompt with line
+    editing, history and completion on a terminal; one reply per line of a script."""
 
-    def __init__(self, dispatcher: Dispatcher, stdin: TextIO, stdout: TextIO) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        stdin: TextIO,
+        stdout: TextIO,
+        *,
+        history: Path = prompt.HISTORY,
+    ) -> None:
         self.dispatcher = dispatcher
         self.stdin = stdin
         self.stdout = stdout
+        self.history = history
+        self.codes = Codes()  # what completion offers; read again after every command
+        self.session: PromptSession[str] | None = None  # the prompt, while it runs
 
     async def handle(self, line: str) -> str:
         """Run one command line and return the printed reply."""
@@ -82,14 +102,12 @@ class ConsoleAdapter:
         return render(reply)
 
     async def run(self, *, interactive: bool) -> None:
-        """Serve until end of input or `quit`; a script gets one reply per line."""
+        """Serve until end of input or `quit`: the prompt on a terminal, else a script, which
+        gets one reply per line."""
         if interactive:
-            self._write(
-                "jointops console: you are the local administrator. Type help, or quit to leave.\n"
-            )
+            await self.prompt()
+            return
         while True:
-            if interactive:
-                self._write(PROMPT)
             line = await asyncio.to_thread(self.stdin.readline)
             if not line:
                 break
@@ -98,9 +116,37 @@ class ConsoleAdapter:
                 continue
             if text.lower() in QUIT:
                 break
-            if not interactive:
-                self._write(f"> {text}\n")
+            self._write(f"> {text}\n")
             self._write(await self.handle(text) + "\n\n")
+
+    async def prompt(self, *, input: Input | None = None, output: Output | None = None) -> None:
+        """The interactive prompt until `quit` or end of input (Ctrl-D); Ctrl-C drops the
+        line being typed. `input`/`output` default to the terminal."""
+        completer = CommandCompleter(self.dispatcher.registry, lambda: self.codes)
+        session = prompt.session(completer, history=self.history, input=input, output=output)
+        self.session = session
+        prompt.show(session, f"{WELCOME}\n")
+        await self._refresh_codes()
+        while True:
+            try:
+                line = await session.prompt_async(PROMPT)
+            except KeyboardInterrupt:
+                continue
+            except EOFError:
+                break
+            text = line.strip()
+            if not text or text.startswith("#"):
+                continue
+            if text.lower() in QUIT:
+                break
+            prompt.show(session, await self.handle(text) + "\n")
+            await self._refresh_codes()
+
+    async def _refresh_codes(self) -> None:
+        platform, workspace, user = LOCAL_ADMIN
+        self.codes = await known_codes(
+            self.dispatcher.sessions, platform=platform, workspace=workspace, user_id=user
+        )
 
     def _write(self, text: str) -> None:
         self.stdout.write(text)

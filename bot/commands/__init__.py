@@ -2,7 +2,7 @@
 
 from bot.commands import general  # noqa: I001 - declaration order is help order
 from bot.commands import member, me
-from bot.commands import agency, operation, task, status, summary, remind
+from bot.commands import agency, operation, task, task_record, status, summary, remind, result
 from bot.commands.base import REGISTRY
 
 __all__ = [
@@ -13,7 +13,9 @@ __all__ = [
     "member",
     "operation",
     "remind",
+    "result",
     "status",
     "summary",
     "task",
+    "task_record",
 ]

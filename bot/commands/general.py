@@ -57,13 +57,14 @@ async def help_(ctx: Context, args: dict[str, Any]) -> Reply:
         if args["sub"]:
             commands = [c for c in commands if c.sub == args["sub"].lower()]
         if not commands:
+            typed = " ".join(filter(None, [name, args["sub"]]))
             return Reply(
-                title=_("No command {name}. Type help to see them all.", name=name),
+                title=_("No command {name}. Type help to see them all.", name=typed),
                 tone=Tone.ERROR,
                 private=True,
             )
         reply = Reply(
-            title=_("Help: {name}", name=" ".join(filter(None, [name, args["sub"]]))),
+            title=_("Help: {name}", name=commands[0].path if args["sub"] else name),
             tone=Tone.INFO,
             private=True,
         )

@@ -18,6 +18,7 @@ from bot.views import (
     task_line,
     withheld_line,
 )
+from operations import acting
 from operations.acting import Action
 from operations.enums import TLP, OperationStatus, ParticipationRole
 from operations.operation import closing
@@ -50,7 +51,7 @@ async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
     )
     _ = ctx._
     code = operation.code
-    return Reply(
+    reply = Reply(
         title=_("Operation {code} created.", code=code),
         tlp=operation.tlp,
         fields=[
@@ -60,10 +61,17 @@ async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
             Field(_("Ends"), ctx.when(operation.ends_at)),
         ],
         lines=[
-            _('Next: op join {code} AGENCY, then task add {code} "title" --to AGENCY.', code=code)
+            _(
+                "Bring agencies in with op join {code} AGENCY, then give them tasks with "
+                'task add {code} "title" --to AGENCY.',
+                code=code,
+            )
         ],
         buttons=[Button(_("Start"), f"op start {code}"), Button(_("Show"), f"op show {code}")],
     )
+    if not acting.could(await ctx.hand(operation), Action.RUN_OPERATION):
+        reply.buttons.pop(0)  # led by another agency: its coordinators start it
+    return reply
 
 
 @REGISTRY.command(
@@ -264,9 +272,10 @@ async def _open_tasks_refusal(ctx: Context, done: closing.Closing) -> Reply:
         ],
         buttons=[Button(_("Close and cancel them"), f"op close {op.code} --force")],
     )
+    hand = await ctx.hand(op)
     for task in shown[:SHOWN_OPEN]:
         reply.items.append(
-            Item(task_line(ctx, task), buttons=next_actions(ctx, task), key=f"#{task.number}")
+            Item(task_line(ctx, task), buttons=next_actions(ctx, task, hand), key=f"#{task.number}")
         )
     if len(shown) > SHOWN_OPEN:
         reply.lines.append(

@@ -49,7 +49,7 @@ async def remind(ctx: Context, args: dict[str, Any]) -> Reply:
         ),
         lines=[
             ctx._("It will go to the chats of {agency}.", agency=task.assignee_agency.code),
-            ctx._("To cancel it: remind cancel {id}", id=reminder.id),
+            ctx._("To cancel it: remind cancel {id}", id=str(reminder.id)),
         ],
         tlp=task.tlp,
     )
@@ -105,9 +105,9 @@ async def remind_cancel(ctx: Context, args: dict[str, Any]) -> Reply:
         ctx.session, actor=ctx.member, reminder_id=int(number), now=ctx.now
     )
     title = (
-        ctx._("Snooze {id} on {ref} cancelled.", id=reminder.id, ref=task.ref)
+        ctx._("Snooze {id} on {ref} cancelled.", id=str(reminder.id), ref=task.ref)
         if reminder.snooze_agency_id is not None
-        else ctx._("Reminder {id} on {ref} cancelled.", id=reminder.id, ref=task.ref)
+        else ctx._("Reminder {id} on {ref} cancelled.", id=str(reminder.id), ref=task.ref)
     )
     return mark_suspended(ctx, Reply(title=title), task.operation)
 
@@ -213,7 +213,7 @@ def _asked_item(ctx: Context, reminder: Reminder, task: Task) -> Item:
         what = ctx._("reminder")
     text = ctx._(
         "#{id} {when} — {ref} {title}: {what}",
-        id=reminder.id,
+        id=str(reminder.id),
         when=ctx.when(reminder.fire_at),
         ref=task.ref,
         title=task.title,

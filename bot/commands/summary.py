@@ -12,6 +12,7 @@ from bot.reply import Button, Field, Item, Reply, Section, UserText
 from bot.views import (
     OPERATION_STATUS_NAMES,
     PARTICIPATION_NAMES,
+    figures_line,
     mark_suspended,
     next_actions,
     strictest,
@@ -36,9 +37,10 @@ class CountFormat:
 
     def __init__(self, ctx: Context) -> None:
         self.labels = [(key, ctx._(label)) for key, label in COUNT_LABELS]
+        self.number = ctx.tr.number
 
     def __call__(self, counts: dict[str, int]) -> str:
-        return ", ".join(f"{counts[key]} {label}" for key, label in self.labels)
+        return ", ".join(f"{self.number(counts[key])} {label}" for key, label in self.labels)
 
 
 @REGISTRY.command(
@@ -92,6 +94,19 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             Field(_("Tasks"), counts_of(result.totals)),
         ],
     )
+    if result.results:
+        reply.fields.append(Field(_("Results"), figures_line(ctx, result.results)))
+    elif result.withheld_results:
+        reply.fields.append(
+            Field(
+                _("Results"),
+                ctx.tr.ngettext(
+                    "{count} result withheld by the operation's TLP marking.",
+                    "{count} results withheld by the operation's TLP marking.",
+                    result.withheld_results,
+                ),
+            )
+        )
     health = await delivery_service.health(ctx.session, operation_id=op.id)
     if health["pending"] or health["failed"]:
         reply.fields.append(
@@ -107,12 +122,13 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
             ],
         )
     )
+    hand = await ctx.hand(op)
     if result.attention or result.withheld_tasks:
         reply.sections.append(
             Section(
                 _("Needs attention"),
                 items=[
-                    Item(task_line(ctx, t), buttons=next_actions(ctx, t), key=f"#{t.number}")
+                    Item(task_line(ctx, t), buttons=next_actions(ctx, t, hand), key=f"#{t.number}")
                     for t in result.attention
                 ],
                 lines=[withheld_line(ctx, result.withheld_tasks)] if result.withheld_tasks else [],

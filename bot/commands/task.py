@@ -46,6 +46,14 @@ from operations.task.service import TaskAction
     ),
     PRIORITY_FLAG,
     TLP_FLAG,
+    Param(
+        '"..."',
+        Kind.TEXT,
+        flag="details",
+        required=False,
+        max_length=TEXT_MAX,
+        help=N_("what more there is to know"),
+    ),
     summary=N_("Add a task to an operation."),
     action=Action.MANAGE_TASK,
 )
@@ -59,9 +67,13 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
         due_at=args["due"],
         priority=Priority(args["priority"] or Priority.NORMAL),
         tlp=TLP(args["tlp"]) if args["tlp"] else None,
+        details=args["details"],
         now=ctx.now,
     )
-    reply = Reply(title=ctx._("Task {ref} added.", ref=task.ref), buttons=next_actions(ctx, task))
+    hand = await ctx.hand(task.operation)
+    reply = Reply(
+        title=ctx._("Task {ref} added.", ref=task.ref), buttons=next_actions(ctx, task, hand)
+    )
     if await _shown(ctx, task):
         reply.tlp, reply.fields = task.tlp, task_fields(ctx, task)
     else:
@@ -103,9 +115,10 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
         tlp=strictest(operation.tlp, *(t.tlp for t in shown)),
         private=bool(args["mine"]),
     )
+    hand = await ctx.hand(operation)
     for task in shown:
         reply.items.append(
-            Item(task_line(ctx, task), buttons=next_actions(ctx, task), key=f"#{task.number}")
+            Item(task_line(ctx, task), buttons=next_actions(ctx, task, hand), key=f"#{task.number}")
         )
     if not tasks:
         reply.lines.append(_("No task matches."))
@@ -137,7 +150,8 @@ async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) ->
         before=_(STATUS_NAMES[before]),
         after=_(STATUS_NAMES[task.status]),
     )
-    return await _about(ctx, task, title, buttons=next_actions(ctx, task))
+    hand = await ctx.hand(task.operation)
+    return await _about(ctx, task, title, buttons=next_actions(ctx, task, hand))
 
 
 async def _about(ctx: Context, task: Task, title: str, **more: Any) -> Reply:

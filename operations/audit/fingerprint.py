@@ -20,8 +20,9 @@ from operations.channel.models import Channel
 from operations.db import Base
 from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
+from operations.result.models import Result
 from operations.status.models import StatusUpdate
-from operations.task.models import Task
+from operations.task.models import Task, TaskNote
 
 GONE = "gone"  # the digest of a row its event deleted
 
@@ -90,6 +91,24 @@ KINDS = (
         ),
     ),
     Kind("status_update", StatusUpdate, ("operation_id", "author_id", "text", "tlp", "created_at")),
+    Kind(
+        "result",
+        Result,
+        (
+            "operation_id",
+            "number",
+            "agency_id",
+            "kind",
+            "count",
+            "preliminary",
+            "note",
+            "author_id",
+            "created_at",
+            "withdrawn_at",
+            "withdrawn_by_id",
+        ),
+    ),
+    Kind("task_note", TaskNote, ("task_id", "author_id", "text", "created_at")),
 )
 _BY_MODEL = {kind.model: kind for kind in KINDS}
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Row, Select, Update, bindparam, insert, select, update
+from sqlalchemy import Insert, Row, Select, Update, bindparam, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from operations.audit.models import AuditEvent, AuditHead
@@ -100,6 +100,12 @@ async def stream_events(session: AsyncSession) -> AsyncIterator[AuditEvent]:
         yield event
 
 
+async def table_names(session: AsyncSession) -> set[str]:
+    """The tables the database has (one at an older revision lacks the newer ones)."""
+    connection = await session.connection()
+    return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+
+
 async def stream_rows(
     session: AsyncSession, model: type[Base], fields: Sequence[str]
 ) -> AsyncIterator[Row[Any]]:
@@ -113,6 +119,17 @@ async def stream_rows(
     )
     async for row in result:
         yield row
+
+
+async def about(session: AsyncSession, *, subject: str, limit: int) -> list[AuditEvent]:
+    """The latest events about a subject, oldest first (a task's history)."""
+    rows = await session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.subject == subject)
+        .order_by(AuditEvent.at.desc(), AuditEvent.seq.desc())
+        .limit(limit)
+    )
+    return list(reversed(list(rows)))
 
 
 async def times_of(

@@ -103,13 +103,13 @@ async def create_operation(
     acting.require(actor, Action.CREATE_OPERATION, "op new")
     op_code = validation.operation_code(code)
     clean_name = validation.text("name", name, max_length=validation.NAME_MAX)
+    if await queries.by_code(session, op_code) is not None:  # said first: nothing else helps
+        raise Conflict("operation", op_code)
     if lead_code is None and actor.agency_code is None:
         raise Invalid("lead", "required")
     lead = await agency_service.get_agency(session, code=lead_code or str(actor.agency_code))
     if ends_at is not None and ends_at <= now:
         raise Invalid("ends", "past")
-    if await queries.by_code(session, op_code) is not None:
-        raise Conflict("operation", op_code)
     operation = Operation(
         code=op_code,
         name=clean_name,

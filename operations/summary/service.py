@@ -12,6 +12,8 @@ from operations.enums import ParticipationRole
 from operations.knowing import Viewer, person
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
+from operations.result import service as result_service
+from operations.result.service import Figures
 from operations.status import queries as status_queries
 from operations.status.models import StatusUpdate
 from operations.summary import queries
@@ -39,6 +41,8 @@ class OperationSummary:
     totals: dict[str, int] = field(default_factory=dict)
     withheld: int = 0  # latest updates the marking keeps from the reader
     withheld_tasks: int = 0  # tasks needing attention the marking keeps from the reader
+    results: Figures = field(default_factory=dict)  # the results' totals per kind
+    withheld_results: int = 0  # results the operation's marking keeps from the reader
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ async def summarize_operation(
     attention = [t for t in needing if lens.reads_task(t.tlp, t.assignee_agency_id)]
     latest = await status_queries.latest(session, operation.id, limit=UPDATES_LIMIT)
     updates = [u for u in latest if lens.reads_status(u[0].tlp)]
+    results, withheld_results = await result_service.totals(session, operation=operation, lens=lens)
     return OperationSummary(
         operation,
         agencies,
@@ -77,6 +82,8 @@ async def summarize_operation(
         totals,
         withheld=len(latest) - len(updates),
         withheld_tasks=len(needing) - len(attention),
+        results=results,
+        withheld_results=withheld_results,
     )
 
 

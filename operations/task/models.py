@@ -58,3 +58,15 @@ class Task(Base):
     def ref(self) -> str:
         """Human reference such as PANGEA-18#12 (needs `operation` loaded)."""
         return f"{self.operation.code}#{self.number}"
+
+
+class TaskNote(Base):
+    """A note someone added to a task (`task note REF "text"`); it carries the task's marking."""
+
+    __tablename__ = "task_note"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("member.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -21,8 +21,9 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from operations.db import UTCDateTime, change_lock
 from operations.enums import OPEN_TASK_STATUSES, TaskStatus
+from operations.member.models import Member
 from operations.operation.models import Operation
-from operations.task.models import Task
+from operations.task.models import Task, TaskNote
 
 
 def _with_refs() -> Select[Task]:
@@ -131,3 +132,26 @@ async def attention(
         _attention_statement(), {"operation_id": operation_id, "now": now, "limit": limit}
     )
     return list(rows.unique())
+
+
+async def notes(session: AsyncSession, task_id: int, *, limit: int) -> list[tuple[TaskNote, str]]:
+    """A task's latest notes, oldest first, with their authors' names."""
+    rows = await session.execute(
+        select(TaskNote, Member.display_name)
+        .join(Member, Member.id == TaskNote.author_id)
+        .where(TaskNote.task_id == task_id)
+        .order_by(TaskNote.id.desc())
+        .limit(limit)
+    )
+    return [(note, name) for note, name in reversed(list(rows))]
+
+
+async def numbers(session: AsyncSession, operation_id: int, *, limit: int) -> list[int]:
+    """The numbers of an operation's tasks, lowest first, at most `limit`."""
+    stmt = (
+        select(Task.number)
+        .where(Task.operation_id == operation_id)
+        .order_by(Task.number)
+        .limit(limit)
+    )
+    return list(await session.scalars(stmt))

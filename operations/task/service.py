@@ -305,6 +305,55 @@ async def reschedule_task(
     return task, previous
 
 
+async def edit_task(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    number: int,
+    title: str | None = None,
+    priority: Priority | None = None,
+    tlp: TLP | None = None,
+    details: str | None = None,
+    now: datetime,
+) -> tuple[Task, list[str]]:
+    """Change a task's title, priority, marking or details; returns the task and the names
+    of the fields that changed."""
+    ref = f"{code.strip().upper()}#{number}"
+    if title is None and priority is None and tlp is None and details is None:
+        raise Invalid("task", "nothing_to_change", ref=ref)
+    wanted: dict[str, object] = {}
+    if title is not None:
+        wanted["title"] = validation.text("title", title, max_length=TITLE_MAX)
+    if details is not None:
+        wanted["details"] = validation.text("details", details, max_length=TEXT_MAX, multiline=True)
+    if priority is not None:
+        wanted["priority"] = priority
+    if tlp is not None:
+        wanted["tlp"] = tlp
+    task = await _writable_task(session, actor, code, number, "task edit", Action.MANAGE_TASK)
+    changed = {name: value for name, value in wanted.items() if getattr(task, name) != value}
+    if not changed:
+        raise Invalid("task", "unchanged", ref=task.ref)
+    details_of: dict[str, object] = {"changed": sorted(changed)}
+    for name, value in changed.items():
+        if name != "details":  # details may be long: the digest of the row vouches for them
+            details_of[name] = {"from": getattr(task, name), "to": value}
+        setattr(task, name, value)
+    task.updated_at = now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="task.edit",
+        subject=f"task:{task.ref}",
+        now=now,
+        details=details_of,
+        rows=[task],
+    )
+    return task, sorted(changed)
+
+
 async def open_tasks(session: AsyncSession, *, operation: Operation) -> list[Task]:
     """Every open task of an operation, by number."""
     return await queries.open_tasks(session, operation.id)
@@ -341,3 +390,8 @@ async def cancel_open_tasks(
             rows=[task],
         )
     return tasks
+
+
+async def task_numbers(session: AsyncSession, *, operation: Operation, limit: int) -> list[int]:
+    """The numbers of an operation's tasks, lowest first (references offered to complete)."""
+    return await queries.numbers(session, operation.id, limit=limit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -64,8 +65,29 @@ def test_demo_then_console_script_reads_the_operation(demo_db: Path) -> None:
 
 def test_demo_twice_says_it_is_already_loaded(demo_db: Path) -> None:
     result = run(demo_db, "demo")
-    assert result.returncode == 0
-    assert "demo not loaded: Agency INTERPOL-GS already exists." in result.stdout
+    assert result.returncode == 0, result.stdout
+    assert "demo already loaded: operation PANGEA-DEMO" in result.stdout
+    assert "not loaded" not in result.stdout
+
+
+def test_the_demo_suggests_a_console_command_that_works_as_typed(tmp_path: Path) -> None:
+    first = run(tmp_path, "demo")
+    [suggestion] = re.findall(r"Try: (.+ console), then type: (.+)$", first.stdout, re.M)
+    command, line = suggestion
+    assert command == "make console" or Path(shlex.split(command)[0]).is_file(), command
+    if command != "make console":
+        typed = subprocess.run(
+            [*shlex.split(command)],
+            input=f"{line}\n",
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**os.environ, "JOINTOPS_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'j.db'}"},
+            timeout=120,
+            check=False,
+        )
+        assert typed.returncode == 0, typed.stderr
+        assert "7 agencies" in typed.stdout
 
 
 def test_run_without_tokens_is_the_console(tmp_path: Path) -> None:

@@ -56,6 +56,9 @@ SAMPLES: dict[str, Sample] = {
     "op show": Sample("op show OP-1"),
     "task add": Sample('task add OP-1 "Raid" --to PT', ("PT",)),
     "task list": Sample("task list OP-1"),
+    "task show": Sample("task show OP-1#1"),
+    "task note": Sample('task note OP-1#1 "seen"', ("PT",)),
+    "task edit": Sample("task edit OP-1#1 --priority high", ("PT",)),
     "task start": Sample("task start OP-1#1", ("PT",)),
     "task done": Sample("task done OP-1#1", ("PT",)),
     "task block": Sample('task block OP-1#1 "waiting"', ("PT",)),
@@ -68,9 +71,18 @@ SAMPLES: dict[str, Sample] = {
     "remind": Sample('remind OP-1#1 "in 1h"', ("PT",)),
     "snooze": Sample("snooze OP-1#1 1h", ("PT",)),
     "remind cancel": Sample("remind cancel 1", ("PT",)),  # the admin's: "not yours" is allowed
+    "result": Sample("result OP-1 arrests 3 --agency PT", ("PT",)),
+    "result undo": Sample("result undo OP-1 1", ("PT",)),  # PT's; once withdrawn: allowed
+    "results": Sample("results OP-1"),
 }
 COMMANDS = {c.path: c for c in REGISTRY.all()}
-READS = {"op show", "task list", "summary"}  # need the READ grant; declared by no command
+READS = {
+    "op show",
+    "task list",
+    "summary",
+    "task show",
+    "results",
+}  # need the READ grant; declared by no command
 ANYONE = {
     *("help", "start", "join", "connect", "whoami", "agency list", "op list", "digest"),
     *("reminders", "me lang", "me tz"),
@@ -110,6 +122,7 @@ async def _world(chat: Chat, admin: Person) -> dict[tuple[Role, str], Person]:
     await admin.says("op start OP-1")
     await admin.says('task add OP-1 "Seize" --to PT --due "in 2d"')
     await admin.says('remind OP-1#1 "in 1d"')  # reminder 1, for remind cancel
+    await admin.says("result OP-1 arrests 1 --agency PT")  # result 1, for result undo
     people = {}
     for role in ROLES:
         for agency in AGENCIES:

@@ -10,6 +10,8 @@ import pytest
 
 from bot.binding import TaskRef, bind, parse_task_ref
 from bot.commands import REGISTRY
+from bot.errors import describe
+from bot.i18n import Translator
 from bot.parser import UsageError, tokenize
 from bot.registry import Command, Kind, Param
 from bot.reply import Reply
@@ -58,6 +60,7 @@ def test_task_add_binds_every_kind_of_argument() -> None:
         "due": datetime(2026, 11, 27, 5, 0, tzinfo=UTC),  # 06:00 in Paris
         "priority": "high",
         "tlp": "AMBER+STRICT",
+        "details": None,
     }
 
 
@@ -181,7 +184,20 @@ def test_invalid_choice_lists_the_choices() -> None:
     error = usage_error("task add", 'PANGEA-18 "x" --to FR --priority extreme')
     assert error.values["value"] == "extreme"
     assert error.values["choices"] == "low, normal, high, urgent"
-    assert "priority" in error.values["name"].lower() or error.values["name"] == "P"
+
+
+def test_a_missing_choice_says_the_choices_not_the_parameters_name() -> None:
+    error = usage_error("digest", "")
+    assert describe(error, Translator("en")) == "Missing one of: on, off."
+
+
+def test_an_invalid_choice_names_no_parameter() -> None:
+    assert describe(usage_error("digest", "maybe"), Translator("en")) == (
+        "maybe is not one of: on, off."
+    )
+    assert describe(usage_error("member role", "m2 chief"), Translator("en")) == (
+        "chief is not one of: admin, coordinator, supervisor, liaison, observer."
+    )
 
 
 def test_bad_task_reference_shows_the_form() -> None:

@@ -29,7 +29,7 @@ def context(session: AsyncSession, actor: Actor | None) -> Context:
 
 async def test_when_is_shown_in_the_readers_timezone_or_as_a_dash(session: AsyncSession) -> None:
     ctx = context(session, None)
-    assert ctx.when(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)) == "2026-11-26 18:00 +08"
+    assert ctx.when(datetime(2026, 11, 26, 10, 0, tzinfo=UTC)) == "26 Nov 2026, 18:00 +08"
     assert ctx.when(None) == "—"
 
 

@@ -227,6 +227,23 @@ async def converse(world: World, language: str) -> tuple[list[Said], list[Delive
     await ok(lea, 'task due OX#4 "in 2d"')
     await ok(lea, "task cancel OX#3")
     await ok(lea, "task reopen OX#3")
+    await ok(ana, 'task note OX#1 "Sierra nota"')
+    await ok(lea, 'task note OX#2 "Tango nota"')  # RED: PT's group gets a notice
+    await ok(lea, 'task edit OX#4 --title "Kappa Tres" --priority normal --details "Mike uno"')
+    await ok(ana, "task show OX#1")
+    await ok(lea, "task show OX#4")
+    await error("invalid value", lea, "task edit OX#4")  # nothing to change
+
+    # results
+    await ok(abe, 'result OX arrests 12 "Lima nota"')
+    await ok(ana, "result OX seizures 3 --preliminary")
+    await ok(lea, "result OX websites 40 --agency LD")
+    await ok(abe, "result undo OX 2")
+    await ok(lea, "results OX")
+    await error("invalid value", abe, "result OX arrests -3")
+    await error("usage", abe, "result OX arrests many", "many")
+    await error("bad choice", abe, "result OX raids 3", "raids")
+    await error("exists", abe, "result undo OX 2")  # already withdrawn
 
     # status updates, summaries
     await ok(lea, 'status OX "Omega palabras"')
@@ -271,7 +288,7 @@ async def converse(world: World, language: str) -> tuple[list[Said], list[Delive
     await error("usage", lea, "task add OX", "title")  # the argument's name, as in the usage
     await error("unknown command", lea, "frobnicate", "frobnicate")
     await error("unknown command", lea, "tsk list OX", "tsk", "task")  # did you mean task?
-    await error("unknown subcommand", lea, "task frob OX", "task frob")
+    await error("unknown subcommand", lea, "task frob OX", "task", "frob")
     await error("unknown subcommand", lea, "task lst OX", "task lst", "task")  # did you mean?
     await error("subcommand needed", lea, "op", "op")
     await error("not permitted", ana, 'op new OY "Sierra Dos"')

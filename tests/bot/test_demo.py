@@ -25,13 +25,24 @@ async def test_demo_loads_and_reads_back(
     assert state.audit_chain >= result.commands
 
 
-async def test_demo_twice_stops_at_the_first_line_and_changes_nothing(
+async def test_demo_twice_says_it_is_already_loaded_and_changes_nothing(
     admin: Person, dispatcher: Dispatcher, clock: FakeClock
 ) -> None:
     await seed_demo(dispatcher, clock)
     before = await db_state(dispatcher.sessions)
     again = await seed_demo(dispatcher, clock)
-    assert not again.loaded
+    assert again.loaded and again.already
     assert again.commands == 0
-    assert "already exists" in again.message
+    assert again.message == f"demo already loaded: operation {DEMO_OPERATION}"
+    assert await db_state(dispatcher.sessions) == before
+
+
+async def test_demo_over_colliding_data_stops_at_once_and_says_why(
+    admin: Person, dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    await admin.says('agency add INTERPOL-GS "GS" --country FR --tz Europe/Paris')
+    before = await db_state(dispatcher.sessions)
+    result = await seed_demo(dispatcher, clock)
+    assert not result.loaded and result.commands == 0
+    assert result.message == "demo not loaded: Agency INTERPOL-GS already exists."
     assert await db_state(dispatcher.sessions) == before

@@ -42,10 +42,51 @@ async def test_unknown_subcommand_suggests_the_closest(world: World) -> None:
     await refused(world.admin, 'task ad PANGEA-18 "x" --to FR-OCLCTIC', "task ad", "task add")
 
 
-async def test_missing_subcommand_lists_the_subcommands(world: World) -> None:
+async def test_missing_subcommand_lists_the_subcommands_one_per_line(world: World) -> None:
     reply = await refused(world.admin, "task", "task")
-    for sub in ("add", "list", "start", "done", "block"):
-        assert sub in reply.title
+    assert [item.text for item in reply.items] == [
+        f"{c.usage()} — {c.summary}" for c in REGISTRY.group("task")
+    ]
+    assert reply.usage is None
+
+
+async def test_an_argument_where_the_subcommand_goes_lists_the_subcommands(
+    world: World,
+) -> None:
+    text = await world.admin.says("task PANGEA-18#1")
+    reply = world.admin.reply
+    assert reply.tone == Tone.ERROR
+    assert "PANGEA-18#1" in reply.title  # as typed
+    lines = text.splitlines()
+    for command in REGISTRY.group("task"):
+        assert f"- {command.usage()} — {command.summary}" in lines
+    assert not any(line.count(" | task ") for line in lines)
+
+
+async def test_the_subcommands_listed_are_those_the_reader_may_run(world: World) -> None:
+    observer = await world.member("observer", "ES-UCO", reads="en")
+    await observer.says("op")
+    shown = [item.text.split(" — ")[0] for item in observer.reply.items]
+    assert shown == [c.usage() for c in REGISTRY.group("op") if c.action is None]
+
+
+async def test_a_command_typed_in_capitals_is_echoed_as_the_commands_name(world: World) -> None:
+    reply = await ok(world.admin, "HELP TASK ADD")
+    assert reply.title == "Help: task add"
+    reply = await refused(world.admin, "TASK AD PANGEA-18", "task AD", "task add")
+    assert reply.usage == f"Usage: {REGISTRY.group('task')[0].usage()}"
+
+
+@pytest.mark.parametrize("command", REGISTRY.all(), ids=lambda c: c.path)
+async def test_a_refusal_names_nothing_the_usage_does_not_show(world: World, command: Any) -> None:
+    """Typed bare, a command's refusal names no internal key (a parameter's name that its usage
+    does not show, a kind): every word in capitals is in the usage line, or was typed."""
+    await world.admin.says(command.path)
+    reply = world.admin.reply
+    if reply.tone != Tone.ERROR:
+        return
+    for word in re.findall(r"[A-Z][A-Z_:]{2,}", reply.title):
+        assert word in (reply.usage or ""), f"{command.path}: {reply.title} / {reply.usage}"
 
 
 async def test_empty_line_says_how_to_start(world: World) -> None:
@@ -440,13 +481,13 @@ async def test_unquoted_due_reads_two_words(world: World) -> None:
     liaison = await world.member("coordinator", "FR-OCLCTIC")  # reads in Europe/Paris
     reply = await ok(liaison, f"{TASK_ADD} --due tomorrow 06:00 --priority high")
     fields = {f.label: f.value for f in reply.fields}
-    assert fields["Échéance"] == "2026-11-27 06:00 CET"  # the coordinator reads French
+    assert fields["Échéance"] == "27 nov. 2026 06:00 CET"  # the coordinator reads French
     assert fields["Priorité"] == "haute"
 
 
 async def test_unquoted_due_of_three_words(world: World) -> None:
     reply = await ok(world.admin, f"{TASK_ADD} --due in 2 hours")
-    assert {f.label: f.value for f in reply.fields}["Due"] == "2026-11-26 12:00 UTC"
+    assert {f.label: f.value for f in reply.fields}["Due"] == "26 Nov 2026, 12:00 UTC"
 
 
 async def test_leading_slash_is_accepted(world: World) -> None:

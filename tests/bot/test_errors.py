@@ -109,6 +109,12 @@ DETAILS = {
     ("agency", "has_open_tasks"): {"agency": "ES-UCO", "operation": "PANGEA-18", "count": "2"},
     ("due", "none"): {"ref": "PANGEA-18#1"},
     ("snooze", "not_assignee"): {"ref": "PANGEA-18#1", "agency": "ES-UCO"},
+    ("count", "negative"): {"value": "-3"},
+    ("count", "too_large"): {"value": "10000000000", "max": "999999999"},
+    ("result_agency", "required"): {},
+    ("result_agency", "observer"): {"agency": "GB-NCA", "operation": "PANGEA-18"},
+    ("task", "nothing_to_change"): {"ref": "PANGEA-18#1"},
+    ("task", "unchanged"): {"ref": "PANGEA-18#1"},
 }
 
 

@@ -196,7 +196,7 @@ def test_a_catalog_never_compiled_is_english_with_a_warning(
     with caplog.at_level(logging.WARNING, logger="bot.i18n"):
         assert Translator("fr").gettext("Task {ref} added.", ref="X#1") == "Task X#1 added."
     assert "The fr catalog is not compiled since its last change" in caplog.text
-    assert Translator("fr").locale == "en"
+    assert Translator("fr").locale == "en_GB"  # formatted as English is
 
 
 def test_a_catalog_changed_since_compiled_is_read_with_a_warning(
@@ -217,3 +217,17 @@ def test_a_catalog_compiled_after_its_change_loads_quietly(
     with caplog.at_level(logging.WARNING, logger="bot.i18n"):
         assert Translator("fr").gettext("Task {ref} added.", ref="X#1") == "Tâche X#1 ajoutée."
     assert caplog.text == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "written"),
+    [("en", "12,345 agencies"), ("fr", "12\u202f345 services"), ("es", "12.345 agencias")],
+)
+def test_counts_are_written_as_the_reader_writes_numbers(language: str, written: str) -> None:
+    assert Translator(language).ngettext("{count} agency", "{count} agencies", 12345) == written
+
+
+def test_an_identifier_passed_as_text_is_never_grouped() -> None:
+    assert Translator("en").gettext("To cancel it: remind cancel {id}", id="12345") == (
+        "To cancel it: remind cancel 12345"
+    )

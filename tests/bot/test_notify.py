@@ -86,8 +86,8 @@ async def test_each_chat_reads_its_agencys_time_and_the_origin_chat_is_skipped(
     assert "Envoyé à 2 services, 2 discussions." in out
     rows = {r.chat_id: from_json(r.payload) for r in await sent(sessions)}
     assert set(rows) == {"-1", "-3"}
-    assert rows["-1"].fields[1].value == "2026-11-26 11:00 CET"
-    assert rows["-3"].fields[1].value == "2026-11-26 18:00 +08"
+    assert rows["-1"].fields[1].value == "26 nov. 2026 11:00 CET"
+    assert rows["-3"].fields[1].value == "26 Nov 2026, 18:00 +08"
 
 
 async def test_an_arabic_agencys_chat_gets_a_right_to_left_message_with_its_values_isolated(
@@ -103,7 +103,9 @@ async def test_an_arabic_agencys_chat_gets_a_right_to_left_message_with_its_valu
     arabic = rows.pop("-4")
     assert arabic.rtl is True
     assert arabic.title == "تحديث الوضع — \u2068OP-1\u2069"
-    assert arabic.fields[1].value == "2026-11-26 14:00 +04"  # a field's value: isolated when shown
+    assert (
+        arabic.fields[1].value == "26 نوفمبر 2026، 14:00 +04"
+    )  # a field's value: isolated when shown
     assert [reply.rtl for reply in rows.values()] == [False, False, False]
     assert not any(BIDI_CONTROLS.search(line) for r in rows.values() for line in r.text_lines())
 
@@ -147,7 +149,33 @@ async def test_summary_withholds_updates_the_readers_marking_does_not_cover(
     assert any("Strict plan" in line for line in readers["AR"])
     assert not any("Source identity" in line for line in readers["AR"])
     assert readers["SG"] == [
-        "2026-11-26 18:00 +08 Tina:",
+        "26 Nov 2026, 18:00 +08 Tina:",
         "Public line",
         "2 updates withheld by their TLP marking.",
     ]
+
+
+def _pressable(row: Delivery) -> list[str]:
+    return [b.command for b in from_json(row.payload).buttons]
+
+
+async def test_a_chat_is_offered_only_buttons_its_agency_could_press(
+    tina: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """OP-1's AR task handed to FR: AR's chat (no longer the assignee, a participant) hears of
+    it without buttons; FR's chat (the lead and now the assignee) gets them."""
+    await ok(tina, 'task add OP-1 "Raid" --to AR')
+    [added] = await sent(sessions)
+    assert (added.chat_id, _pressable(added)) == ("-2", ["task start OP-1#1", "task done OP-1#1"])
+    await ok(tina, "task assign OP-1#1 FR")
+    handed = {r.chat_id: _pressable(r) for r in (await sent(sessions))[1:]}
+    assert handed == {"-1": ["task start OP-1#1", "task done OP-1#1"], "-2": []}
+
+
+async def test_the_lead_agencys_chat_may_press_the_buttons_of_a_participants_task(
+    tina: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await ok(tina, 'task add OP-1 "Raid" --to AR')
+    await ok(tina, "task done OP-1#1")
+    done = {r.chat_id: _pressable(r) for r in (await sent(sessions))[1:]}
+    assert done == {"-1": ["task reopen OP-1#1"], "-2": ["task reopen OP-1#1"]}

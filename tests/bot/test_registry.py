@@ -60,6 +60,7 @@ def test_command_usage_joins_path_and_params() -> None:
     [task_add] = [c for c in REGISTRY.group("task") if c.sub == "add"]
     assert task_add.usage() == (
         'task add CODE "title" --to AGENCY [--due WHEN] [--priority P] [--tlp LEVEL]'
+        ' [--details "..."]'
     )
     assert task_add.path == "task add"
 
@@ -136,10 +137,27 @@ def test_unknown_subcommand_suggests_the_closest(registry: Registry) -> None:
     assert caught.value.values["suggestion"] == "done"
 
 
-def test_missing_subcommand_lists_them(registry: Registry) -> None:
+def test_missing_subcommand_names_the_group_to_list(registry: Registry) -> None:
     with pytest.raises(UsageError) as caught:
         registry.resolve(tokenize("task"))
-    assert caught.value.values["subs"] == "add, list, done"
+    assert caught.value.group == "task"
+    assert caught.value.usage is None
+
+
+def test_an_argument_where_the_subcommand_goes_names_the_group_to_list(
+    registry: Registry,
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        registry.resolve(tokenize("task PANGEA-18#1"))
+    assert caught.value.group == "task"
+    assert caught.value.values == {"name": "task", "sub": "PANGEA-18#1"}  # as typed
+
+
+def test_a_close_subcommand_shows_the_usage_of_that_one(registry: Registry) -> None:
+    with pytest.raises(UsageError) as caught:
+        registry.resolve(tokenize("TASK DNE x#1"))
+    assert caught.value.values["sub"] == "DNE"
+    assert caught.value.usage == "task done REF"
 
 
 def test_quoted_word_is_never_a_subcommand(registry: Registry) -> None:

@@ -28,7 +28,7 @@ from tests.conftest import START, Chat, Person
 H = timedelta(hours=1)
 D = timedelta(days=1)
 M = timedelta(minutes=1)
-DUE = START + 3 * H  # 2026-11-26 13:00 UTC
+DUE = START + 3 * H  # 26 Nov 2026, 13:00 UTC
 
 
 async def sent(
@@ -99,7 +99,7 @@ async def test_a_snoozed_task_is_silent_until_the_snooze_ends_then_reminded_once
     clock.set(DUE - 50 * M)
     out = await ok(world["ana"], "snooze OP-1#1 2h")  # pressed in AG's group
     # the reply says until when, in the reader's timezone (Ana's agency: Buenos Aires)
-    assert "Reminders of OP-1#1 snoozed until 2026-11-26 11:10 -03." in out
+    assert "Reminders of OP-1#1 snoozed until 26 Nov 2026, 11:10 -03." in out
     for moment in (DUE, DUE + 30 * M, DUE + H + 9 * M):  # the due stage comes and goes
         assert await fired_at(sweep, clock, moment) == 0, moment
     assert await fired_at(sweep, clock, DUE + H + 10 * M) == 1  # the snooze ends: one reminder
@@ -365,7 +365,7 @@ async def test_the_lead_is_told_once_that_the_planned_end_has_passed(
     assert [r.chat_id for r in rows] == ["-300"]  # the lead agency's chat, once
     reply = from_json(rows[0].payload)
     assert reply.title == "The planned end of OP-2 has passed"
-    assert reply.lines[0] == "It was to end 2026-11-28 19:00 CET; 1 task is still open."
+    assert reply.lines[0] == "It was to end 28 Nov 2026, 19:00 CET; 1 task is still open."
     async with sessions() as s:
         told = await s.scalar(select(Operation.ends_told_at).where(Operation.code == "OP-2"))
     assert told == datetime(2026, 11, 28, 18, 0, tzinfo=UTC)

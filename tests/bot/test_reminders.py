@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from bot.clock import FakeClock
 from bot.dispatcher import Dispatcher
 from bot.reminders import ReminderSweeper
 from bot.reply import Tone, from_json
+from bot.when import format_day
 from operations.delivery.models import Delivery
 from tests.conftest import Chat, Person
 
@@ -65,7 +66,7 @@ def sweeper(sessions: async_sessionmaker[AsyncSession], clock: FakeClock) -> Rem
 async def test_each_task_reminder_fires_at_its_instant_and_once(
     world: dict[str, Person], sessions: async_sessionmaker[AsyncSession], clock: FakeClock
 ) -> None:
-    due = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # START is 2026-11-26 10:00 UTC
+    due = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # START is 26 Nov 2026, 10:00 UTC
     await says_ok(world["admin"], 'task add OP-1 "Raid" --to AR --due 2026-11-28T12:00Z')
     sweep = sweeper(sessions, clock)
     expected = [
@@ -95,7 +96,7 @@ async def test_each_task_reminder_fires_at_its_instant_and_once(
     rows = await deliveries(sessions, "reminder")
     assert {r.chat_id for r in rows} == {"-1002"}  # the assignee agency's chat only
     reply = from_json(rows[0].payload)
-    assert "vence 2026-11-28 09:00 -03" in reply.lines[0]  # rendered in Buenos Aires time
+    assert "vence 28 nov 2026, 09:00 -03" in reply.lines[0]  # rendered in Buenos Aires time
     assert [b.command for b in reply.buttons] == [
         "task done OP-1#1",
         "snooze OP-1#1 1h",
@@ -140,7 +141,7 @@ async def test_snooze_and_custom_reminders_fire_once(
 ) -> None:
     await says_ok(world["admin"], 'task add OP-1 "Raid" --to SG')
     out = await says_ok(world["tina"], "remind OP-1#1 in 1h")
-    assert "Rappel programmé sur OP-1#1 pour 2026-11-26 12:00 CET" in out  # Tina reads French
+    assert "Rappel programmé sur OP-1#1 pour 26 nov. 2026 12:00 CET" in out  # Tina reads French
     await says_ok(world["tina"], 'remind OP-1#1 tomorrow 09:00 "Call the prosecutor"')
     sweep = sweeper(sessions, clock)
     clock.advance(59 * timedelta(minutes=1))
@@ -222,7 +223,8 @@ async def test_digest_arrives_at_0800_local_across_dst(
     rows = await deliveries(sessions, "digest")
     assert len(rows) == len(local_days)
     assert {(r.platform, r.workspace, r.chat_id) for r in rows} == {("slack", "T1", "sam")}
-    assert from_json(rows[0].payload).title == f"Daily digest — {local_days[0]}"
+    first = format_day(date.fromisoformat(local_days[0]), "en_GB")  # "Sat, 27 Mar 2027"
+    assert from_json(rows[0].payload).title == f"Daily digest — {first}"
 
 
 async def test_digest_off_stops_it(

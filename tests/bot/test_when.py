@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.i18n import LANGUAGES, Translator
 from bot.when import (
     WhenError,
-    format_duration,
+    format_day,
     format_when,
     is_valid_timezone,
     load_timezone,
@@ -110,7 +110,7 @@ def test_relative_is_elapsed_time_across_dst() -> None:
     now = datetime(2026, 3, 28, 12, 0, tzinfo=PARIS)
     result = when("in 1d", now=now)
     assert result == utc(2026, 3, 29, 11, 0)
-    assert format_when(result, PARIS) == "2026-03-29 13:00 CEST"
+    assert format_when(result, PARIS) == "29 Mar 2026, 13:00 CEST"
 
 
 def test_relative_bad_duration() -> None:
@@ -201,14 +201,14 @@ def test_tomorrow_across_spring_forward() -> None:
     now = datetime(2026, 3, 28, 10, 0, tzinfo=PARIS)  # CET, clocks go forward tonight
     result = when("tomorrow 09:00", now=now)
     assert result == utc(2026, 3, 29, 7, 0)  # 09:00 CEST, only 23h later
-    assert format_when(result, PARIS) == "2026-03-29 09:00 CEST"
+    assert format_when(result, PARIS) == "29 Mar 2026, 09:00 CEST"
 
 
 def test_tomorrow_across_fall_back() -> None:
     now = datetime(2026, 10, 24, 10, 0, tzinfo=PARIS)  # CEST, clocks go back tonight
     result = when("tomorrow 09:00", now=now)
     assert result == utc(2026, 10, 25, 8, 0)  # 09:00 CET, 25h later
-    assert format_when(result, PARIS) == "2026-10-25 09:00 CET"
+    assert format_when(result, PARIS) == "25 Oct 2026, 09:00 CET"
 
 
 def test_spring_forward_gap_is_an_error() -> None:
@@ -239,14 +239,14 @@ def test_buenos_aires() -> None:
     now = datetime(2026, 11, 27, 10, 0, tzinfo=BUENOS_AIRES)
     assert when("tomorrow 09:00", now=now, tz=BUENOS_AIRES) == utc(2026, 11, 28, 12, 0)
     assert when("2026-07-01 18:00", now=now, tz=BUENOS_AIRES) == utc(2026, 7, 1, 21, 0)
-    assert format_when(utc(2026, 7, 1, 21, 0), BUENOS_AIRES) == "2026-07-01 18:00 -03"
+    assert format_when(utc(2026, 7, 1, 21, 0), BUENOS_AIRES) == "1 Jul 2026, 18:00 -03"
 
 
 def test_singapore() -> None:
     assert when("2026-12-01 18:00", tz=SINGAPORE) == utc(2026, 12, 1, 10, 0)
     assert when("18:00", tz=SINGAPORE) == utc(2026, 11, 27, 10, 0)  # NOW is 17:00 there
     assert when("16:00", tz=SINGAPORE) == utc(2026, 11, 28, 8, 0)
-    assert format_when(utc(2026, 12, 1, 10, 0), SINGAPORE) == "2026-12-01 18:00 +08"
+    assert format_when(utc(2026, 12, 1, 10, 0), SINGAPORE) == "1 Dec 2026, 18:00 +08"
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -340,27 +340,12 @@ def test_parse_duration_errors(text: str, reason: str) -> None:
     assert info.value.reason == reason
 
 
-@pytest.mark.parametrize(
-    ("delta", "text"),
-    [
-        (timedelta(days=1, hours=2), "1d 2h"),
-        (timedelta(hours=2, minutes=30), "2h 30m"),
-        (timedelta(minutes=45), "45m"),
-        (timedelta(0), "0m"),
-        (timedelta(seconds=59), "0m"),
-        (timedelta(days=2, minutes=5), "2d 5m"),
-        (timedelta(days=365), "365d"),
-        (-timedelta(hours=1, minutes=30), "-1h 30m"),
-    ],
-)
-def test_format_duration(delta: timedelta, text: str) -> None:
-    assert format_duration(delta) == text
-
-
 @given(st.integers(min_value=1, max_value=365 * 24 * 60))
 def test_duration_round_trip(minutes: int) -> None:
-    delta = timedelta(minutes=minutes)
-    assert parse_duration(format_duration(delta)) == delta
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    written = " ".join(f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (mins, "m")) if n)
+    assert parse_duration(written) == timedelta(minutes=minutes)
 
 
 # --- the four working languages --------------------------------------------------------------
@@ -631,11 +616,27 @@ def test_the_examples_a_reader_is_shown_are_understood(language: str) -> None:
 
 
 def test_format_when_paris_winter_and_summer() -> None:
-    assert format_when(utc(2026, 11, 27, 5, 0), PARIS) == "2026-11-27 06:00 CET"
-    assert format_when(utc(2026, 7, 14, 8, 0), PARIS) == "2026-07-14 10:00 CEST"
+    assert format_when(utc(2026, 11, 27, 5, 0), PARIS) == "27 Nov 2026, 06:00 CET"
+    assert format_when(utc(2026, 7, 14, 8, 0), PARIS) == "14 Jul 2026, 10:00 CEST"
     assert format_when(datetime(2026, 7, 14, 10, 0, tzinfo=PARIS), NEW_YORK) == (
-        "2026-07-14 04:00 EDT"
+        "14 Jul 2026, 04:00 EDT"
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "shown", "day"),
+    [
+        ("en_GB", "27 Nov 2026, 18:30 CET", "Fri, 27 Nov 2026"),
+        ("fr", "27 nov. 2026 18:30 CET", "ven. 27 nov. 2026"),
+        ("es", "27 nov 2026, 18:30 CET", "vie, 27 nov 2026"),
+        ("ar", "27 نوفمبر 2026، 18:30 CET", "الجمعة، 27 نوفمبر 2026"),
+    ],
+)
+def test_moments_and_days_as_each_locale_writes_them(locale: str, shown: str, day: str) -> None:
+    """Day first in every working language, the 24-hour clock, the zone's abbreviation."""
+    moment = utc(2026, 11, 27, 17, 30)
+    assert format_when(moment, PARIS, locale) == shown
+    assert format_day(moment.date(), locale) == day
 
 
 def test_format_when_rejects_naive() -> None:
@@ -720,9 +721,9 @@ def test_is_valid_timezone_never_raises(text: str) -> None:
 
 
 @given(moment=_nows, tz=_zones)
-def test_format_then_parse_round_trip(moment: datetime, tz: ZoneInfo) -> None:
+def test_a_written_local_time_reads_back_as_the_moment(moment: datetime, tz: ZoneInfo) -> None:
     local = moment.astimezone(tz)
     assume(local.replace(fold=1 - local.fold).utcoffset() == local.utcoffset())  # not ambiguous
-    shown = format_when(moment, tz)
-    parsed = parse_when(shown[:16], now=moment, tz=tz)
+    written = local.strftime("%Y-%m-%d %H:%M")  # as a reader types it back
+    parsed = parse_when(written, now=moment, tz=tz)
     assert parsed == moment.replace(second=0, microsecond=0)

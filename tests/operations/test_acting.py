@@ -39,6 +39,9 @@ ALLOWED.add((Action.MANAGE_TASK, C, PART, True))  # participant coordinators: ow
 ALLOWED.add((Action.UPDATE_TASK, C, PART, True))
 ALLOWED.add((Action.UPDATE_TASK, L, LEAD, True))  # liaisons of the assignee agency
 ALLOWED.add((Action.UPDATE_TASK, L, PART, True))
+for recorder in (C, L):  # results: of the lead or a participant agency, for their own agency
+    for working in (LEAD, PART):
+        ALLOWED.add((Action.RECORD_RESULT, recorder, working, True))
 
 
 @pytest.mark.parametrize("action", list(Action))

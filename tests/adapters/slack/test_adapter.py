@@ -88,13 +88,13 @@ async def test_three_users_two_channels_run_an_operation(
     added = await carl.says(
         "C1", 'task add PANGEA-18 "Raid warehouse 4" --to AR-PFA --due "tomorrow 06:00"'
     )
-    assert "*Échéance:* 2026-11-27 06:00 CET" in visible(added)
+    assert "*Échéance:* 27 nov. 2026 06:00 CET" in visible(added)
 
     linked = await lucia.says("C2", "link AR-PFA")
     assert "Este chat recibe ahora las notificaciones de AR-PFA." in visible(linked)
     mine = await lucia.says("C2", "task list PANGEA-18 --mine")
     assert mine.response_type == "ephemeral"  # a personal list
-    assert "vence 2026-11-27 02:00 -03" in visible(mine)
+    assert "vence 27 nov 2026, 02:00 -03" in visible(mine)
     done = await lucia.presses(mine, "Terminar #1")
     assert "Tarea PANGEA-18#1: abierta → terminada." in visible(done)
     assert done.response_type == "in_channel"
@@ -134,7 +134,9 @@ async def test_an_arabic_reader_and_an_arabic_agencys_channel_read_right_to_left
     assert added.blocks and added.blocks[0]["elements"][0]["text"] == f"*{RLM}TLP:AMBER*"
     shown = "\n".join(shown_lines(added))
     assert f"{FSI}PANGEA-18#1{PDI}" in shown  # the reference isolated
-    assert f"{FSI}2026-11-27 10:00 +04{PDI}" in shown  # the due time (a field's value) isolated
+    assert (
+        f"{FSI}27 نوفمبر 2026، 10:00 +04{PDI}" in shown
+    )  # the due time (a field's value) isolated
     await nadia.says("C2", "link AE-DXB")
 
     before = len(slack.messages("C2"))
@@ -145,7 +147,7 @@ async def test_an_arabic_reader_and_an_arabic_agencys_channel_read_right_to_left
     shown = "\n".join(shown_lines(delivered))
     assert f"{FSI}PANGEA-18{PDI}" in shown  # the title's code isolated
     assert f"{RLM}{FSI}Phase 2 started{PDI}" in shown  # the person's words: one isolate
-    assert f"{FSI}2026-11-26 14:00 +04{PDI}" in shown  # the time it was posted, in Dubai
+    assert f"{FSI}26 نوفمبر 2026، 14:00 +04{PDI}" in shown  # the time it was posted, in Dubai
 
 
 async def test_every_command_is_acked_within_three_seconds(

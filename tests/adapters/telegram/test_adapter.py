@@ -100,13 +100,15 @@ async def test_three_users_two_groups_run_an_operation(
     )
     assert "Tâche PANGEA-18#1 ajoutée." in (added.plain_text or "")
     assert "Raid &lt;warehouse&gt; 4 &amp; co" in (added.text or "")  # escaped in the HTML sent
-    assert "Échéance: 2026-11-27 06:00 CET" in (added.plain_text or "")  # Carl reads Paris time
+    assert "Échéance: 27 nov. 2026 06:00 CET" in (added.plain_text or "")  # Carl reads Paris time
 
     linked = await lucia.says(FIELD_GROUP, "/link AR-PFA", title="Field AR")
     assert "Este chat recibe ahora las notificaciones de AR-PFA." in (linked.plain_text or "")
     assert not BIDI_CONTROLS.search(linked.text or "")
     _, mine = await lucia.asks_in_group(FIELD_GROUP, "/task list PANGEA-18 --mine")
-    assert "vence 2026-11-27 02:00 -03" in (mine.plain_text or "")  # Lucía reads Buenos Aires time
+    assert "vence 27 nov 2026, 02:00 -03" in (
+        mine.plain_text or ""
+    )  # Lucía reads Buenos Aires time
     posted = len(tg.sent_messages(LIAISON_DM))
     answer = await lucia.presses(mine, "Terminar #1")
     assert answer["text"] == "Tarea PANGEA-18#1: abierta → terminada."
@@ -152,7 +154,7 @@ async def test_an_arabic_reader_and_an_arabic_agencys_chat_read_right_to_left(
     text = added.plain_text or ""
     assert unmarked(text) == [], text  # every line starts right to left
     assert f"{FSI}PANGEA-18#1{PDI}" in text  # the reference isolated
-    assert f"{FSI}2026-11-27 10:00 +04{PDI}" in text  # the due time (a field's value) isolated
+    assert f"{FSI}27 نوفمبر 2026، 10:00 +04{PDI}" in text  # the due time (a field's value) isolated
     await nadia.says(FIELD_GROUP, "/link AE-DXB", title="Field AE")
 
     before = len(tg.sent_messages(FIELD_GROUP))
@@ -163,7 +165,7 @@ async def test_an_arabic_reader_and_an_arabic_agencys_chat_read_right_to_left(
     assert unmarked(text) == [], text
     assert f"{FSI}PANGEA-18{PDI}" in text.split("\n")[1]  # the title's code isolated
     assert f"{RLM}{FSI}Phase 2 started{PDI}" in text  # the person's words: one isolate
-    assert f"{FSI}2026-11-26 14:00 +04{PDI}" in text  # the time it was posted, in Dubai
+    assert f"{FSI}26 نوفمبر 2026، 14:00 +04{PDI}" in text  # the time it was posted, in Dubai
 
 
 async def test_a_stranger_changes_nothing(
@@ -190,7 +192,7 @@ async def test_a_stranger_changes_nothing(
 
 
 REFUSAL = (
-    "Only admins, coordinators of the lead agency FR-OCLCTIC, and coordinators and liaisons"
+    "Only admins, coordinators of the lead agency FR-OCLCTIC and coordinators and liaisons"
     " of the agency the task is assigned to may run task done on PANGEA-18."
 )
 

@@ -159,7 +159,7 @@ async def test_connect_links_another_account_to_the_same_member(world: World) ->
     reply = await ok(liaison, "connect", "join ")
     assert reply.private
     code = invite_code("\n".join(reply.lines))
-    assert {f.label: f.value for f in reply.fields}["Expires"] == "2026-11-26 12:00 CET"
+    assert {f.label: f.value for f in reply.fields}["Expires"] == "26 Nov 2026, 12:00 CET"
     slack = world.chat.person("U07", "Camille", platform="slack", workspace="T01")
     await ok(slack, f"join {code}", "linked")
     await ok(slack, "task start PANGEA-18#1", "open → in progress")  # acts as the liaison
@@ -227,7 +227,7 @@ async def test_invite_gives_a_one_time_code_valid_72_hours(world: World) -> None
     assert reply.private
     invite_code("\n".join(reply.lines))
     expires = {f.label: f.value for f in reply.fields}["Expires"]
-    assert expires == "2026-11-29 10:00 UTC"
+    assert expires == "29 Nov 2026, 10:00 UTC"
     after = await db_state(world.chat.dispatcher.sessions)
     assert after.counts["invite"] == before.counts["invite"] + 1
 
@@ -243,7 +243,7 @@ async def test_the_invite_code_is_not_stored_in_clear(world: World) -> None:
 async def test_invite_expiry_is_shown_in_the_inviters_timezone(world: World) -> None:
     coordinator = await world.member("coordinator", "FR-OCLCTIC", reads="en")
     reply = await ok(coordinator, "invite FR-OCLCTIC --role observer")
-    assert {f.label: f.value for f in reply.fields}["Expires"] == "2026-11-29 11:00 CET"
+    assert {f.label: f.value for f in reply.fields}["Expires"] == "29 Nov 2026, 11:00 CET"
 
 
 async def test_invite_title_reads_as_english(world: World) -> None:

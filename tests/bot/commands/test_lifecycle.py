@@ -78,11 +78,11 @@ async def test_reminders_lists_the_next_stage_and_the_reminders_people_set(
     [stage] = stages.items
     # Ana reads in Buenos Aires time: due 15:00 UTC, its 1 h stage at 14:00 UTC
     assert stage.text == (
-        "OP-1#1 Raid → AG, due in 5 h: next 2026-11-26 11:00 -03 (1 h before the due time)"
+        "OP-1#1 Raid → AG, due in 5 h: next 26 Nov 2026, 11:00 -03 (1 h before the due time)"
     )
     assert [i.text for i in asked.items] == [
-        "#2 2026-11-26 08:00 -03 — OP-1#1 Raid: snooze of AG",
-        "#1 2026-11-26 09:00 -03 — OP-1#1 Raid: reminder — Check the van",
+        "#2 26 Nov 2026, 08:00 -03 — OP-1#1 Raid: snooze of AG",
+        "#1 26 Nov 2026, 09:00 -03 — OP-1#1 Raid: reminder — Check the van",
     ]
     assert [b.command for b in asked.items[1].buttons] == ["remind cancel 1"]
 
@@ -91,7 +91,7 @@ async def test_reminders_shows_a_stage_a_snooze_holds(people: dict[str, Person])
     await ok(people["ana"], "snooze OP-1#1 6h")  # past the 1 h stage and the due time
     reply = await ok(people["ana"], "reminders OP-1#1")
     assert reply.sections[0].items[0].text == (
-        "OP-1#1 Raid → AG, due in 5 h: next 2026-11-26 13:00 -03 (snoozed by AG)"
+        "OP-1#1 Raid → AG, due in 5 h: next 26 Nov 2026, 13:00 -03 (snoozed by AG)"
     )
 
 

@@ -48,7 +48,7 @@ async def test_ones_own_language_wins_over_the_agencys(world: World) -> None:
 async def test_me_tz_shows_times_in_ones_own_zone(world: World) -> None:
     liaison = await world.member("liaison", "US-FDA")
     reply = await ok(liaison, "me tz asia/tokyo")
-    assert reply.title == "Times are now shown to you in Asia/Tokyo: it is 2026-11-26 19:00 JST."
+    assert reply.title == "Times are now shown to you in Asia/Tokyo: it is 26 Nov 2026, 19:00 JST."
     fields = {f.label: f.value for f in (await ok(liaison, "whoami")).fields}
     assert fields["Timezone"] == "Asia/Tokyo"
 

@@ -28,7 +28,7 @@ async def test_op_new_creates_a_planned_operation(world: World) -> None:
         "Name": "Operation Trident",
         "Lead": "ES-UCO",
         "Status": "planned",
-        "Ends": "2026-12-15 18:00 UTC",
+        "Ends": "15 Dec 2026, 18:00 UTC",
     }
     after = await db_state(world.chat.dispatcher.sessions)
     assert after.counts["operation"] == before.counts["operation"] + 1
@@ -52,14 +52,27 @@ async def test_coordinator_leads_by_default_and_takes_part(world: World) -> None
     coordinator = await world.member("coordinator", "ES-UCO")
     reply = await ok(coordinator, 'op new T-3 "T"')
     assert fields(reply)["Agencia líder"] == "ES-UCO"  # ES-UCO reads Spanish
+    assert [b.command for b in reply.buttons] == ["op start T-3", "op show T-3"]
     reply = await ok(coordinator, 'op new T-4 "T" --lead US-FDA')
     assert fields(reply)["Agencia líder"] == "US-FDA"
+    assert [b.command for b in reply.buttons] == ["op show T-4"]  # US-FDA's to start
     # the creating coordinator's agency takes part, so the operation stays visible to them
     await ok(coordinator, "op show T-4", "ES-UCO", "US-FDA")
 
 
 async def test_admin_without_agency_must_name_the_lead(world: World) -> None:
     await refused(world.admin, 'op new T-3 "T"', "--lead", command="op new")
+
+
+async def test_a_taken_code_is_said_before_the_lead_is_asked_for(world: World) -> None:
+    await refused(world.admin, 'op new PANGEA-18 "Again"', "PANGEA-18", "taken", command="op new")
+
+
+async def test_op_new_says_what_comes_next_once(world: World) -> None:
+    text = await world.admin.says('op new T-5 "T" --lead FR-OCLCTIC')
+    assert [line for line in text.splitlines() if line.startswith("Next:")] == [
+        "Next: op start T-5 | op show T-5"
+    ]
 
 
 async def test_bad_operation_code(world: World) -> None:
@@ -114,7 +127,7 @@ async def test_op_show_lists_the_agencies_lead_first(world: World) -> None:
     assert reply.title == "PANGEA-18 — Illicit online pharmacies"
     assert reply.tlp == "AMBER"
     assert fields(reply)["Status"] == "active"
-    assert fields(reply)["Started"] == "2026-11-26 10:00 UTC"
+    assert fields(reply)["Started"] == "26 Nov 2026, 10:00 UTC"
     assert [i.text for i in reply.items] == [
         "FR-OCLCTIC — Office central (OCLCTIC) (lead)",
         "ES-UCO — Guardia Civil UCO (participant)",
@@ -127,7 +140,7 @@ async def test_op_show_lists_the_agencies_lead_first(world: World) -> None:
 
 async def test_op_show_times_in_the_readers_timezone(world: World) -> None:
     observer = await world.member("observer", "FR-OCLCTIC")
-    assert fields(await ok(observer, "op show PANGEA-18"))["Début"] == "2026-11-26 11:00 CET"
+    assert fields(await ok(observer, "op show PANGEA-18"))["Début"] == "26 nov. 2026 11:00 CET"
 
 
 async def test_op_join_adds_a_participant(world: World) -> None:
@@ -165,7 +178,7 @@ async def test_lifecycle_start_suspend_resume_close(world: World) -> None:
     await ok(world.admin, "op close SECRET-9 --force", "active → closed")
     reply = await ok(world.admin, "op show SECRET-9")
     assert fields(reply)["Status"] == "closed"
-    assert fields(reply)["Ends"] == "2026-11-26 10:00 UTC"
+    assert fields(reply)["Ends"] == "26 Nov 2026, 10:00 UTC"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from tests.bot.helpers import db_state, ok, refused
 async def test_remind_sets_a_reminder_for_the_tasks_agency(world: World) -> None:
     before = await db_state(world.chat.dispatcher.sessions)
     reply = await ok(world.admin, 'remind pangea-18#1 in 2h "Check the van"')
-    assert reply.title == "Reminder set on PANGEA-18#1 for 2026-11-26 12:00 UTC."
+    assert reply.title == "Reminder set on PANGEA-18#1 for 26 Nov 2026, 12:00 UTC."
     assert reply.lines == [
         "It will go to the chats of FR-OCLCTIC.",
         "To cancel it: remind cancel 1",
@@ -25,14 +25,14 @@ async def test_remind_sets_a_reminder_for_the_tasks_agency(world: World) -> None
 async def test_remind_reads_the_time_in_the_readers_timezone(world: World) -> None:
     liaison = await world.member("liaison", "FR-OCLCTIC")
     reply = await ok(liaison, "remind PANGEA-18#1 tomorrow 08:00")
-    assert reply.title == "Rappel programmé sur PANGEA-18#1 pour 2026-11-27 08:00 CET."
+    assert reply.title == "Rappel programmé sur PANGEA-18#1 pour 27 nov. 2026 08:00 CET."
 
 
 async def test_the_snooze_buttons_commands_work(world: World) -> None:
     # the commands the reminder messages' buttons carry (bot/broadcasts.py)
     liaison = await world.member("liaison", "FR-OCLCTIC")
-    await ok(liaison, "snooze PANGEA-18#1 1h", "2026-11-26 12:00 CET")
-    await ok(liaison, "snooze PANGEA-18#1 1d", "2026-11-27 11:00 CET")
+    await ok(liaison, "snooze PANGEA-18#1 1h", "26 nov. 2026 12:00 CET")
+    await ok(liaison, "snooze PANGEA-18#1 1d", "27 nov. 2026 11:00 CET")
 
 
 async def test_remind_in_the_past(world: World) -> None:

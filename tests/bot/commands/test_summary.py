@@ -16,7 +16,7 @@ async def test_overview_lists_active_operations(world: World) -> None:
     [line] = reply.items
     assert line.text == (
         "PANGEA-18 — Illicit online pharmacies: 2 agencies; 2 open, 0 in progress, 0 blocked, "
-        "0 done, 0 overdue; last update 2026-11-26 10:00 UTC"
+        "0 done, 0 overdue; last update 26 Nov 2026, 10:00 UTC"
     )
     assert [b.command for b in line.buttons] == ["summary PANGEA-18"]
 
@@ -53,10 +53,10 @@ async def test_summary_of_an_operation(world: World) -> None:
     ]
     assert attention.heading == "Needs attention"
     assert [i.text.split()[0] for i in attention.items] == ["PANGEA-18#1", "PANGEA-18#2"]
-    assert "OVERDUE since 2026-11-27 06:00 UTC" in attention.items[0].text
+    assert "OVERDUE since 27 Nov 2026, 06:00 UTC" in attention.items[0].text
     assert "blocked: Court order" in attention.items[1].text
     assert updates.heading == "Latest updates"
-    assert updates.lines == ["2026-11-26 10:00 UTC Local administrator:", "Phase 1 done"]
+    assert updates.lines == ["26 Nov 2026, 10:00 UTC Local administrator:", "Phase 1 done"]
     assert isinstance(updates.lines[1], UserText)  # shown quoted: someone's words
     assert [b.command for b in reply.buttons] == ["task list PANGEA-18"]
 
@@ -89,7 +89,7 @@ async def test_summary_in_the_readers_timezone(world: World) -> None:
     reader = await world.member("supervisor", "AE-DXB")
     reply = await ok(reader, "summary PANGEA-18")
     assert reply.sections[-1].lines == [  # Arabic: the time and the name isolated (FSI ... PDI)
-        "\u20682026-11-26 14:00 +04\u2069 \u2068Local administrator\u2069:",
+        "\u206826 نوفمبر 2026، 14:00 +04\u2069 \u2068Local administrator\u2069:",
         "Go",
     ]
 

@@ -34,7 +34,7 @@ async def test_task_add_numbers_within_the_operation(world: World) -> None:
         "Title": "Seize parcels at Roissy",
         "Assigned to": "ES-UCO (Guardia Civil UCO)",
         "Status": "open",
-        "Due": "2026-11-29 10:00 UTC",
+        "Due": "29 Nov 2026, 10:00 UTC",
         "Priority": "urgent",
     }
     after = await db_state(world.chat.dispatcher.sessions)
@@ -69,12 +69,12 @@ async def test_task_add_inherits_the_operations_marking_and_normal_priority(worl
 async def test_due_is_shown_in_the_readers_timezone(world: World) -> None:
     coordinator = await world.member("coordinator", "ES-UCO")
     reply = await ok(coordinator, 'task add PANGEA-18 "Check" --to ES-UCO --due 2026-12-01 18:00')
-    assert fields(reply)["Vencimiento"] == "2026-12-01 18:00 CET"  # "Due", in Spanish
+    assert fields(reply)["Vencimiento"] == "1 dic 2026, 18:00 CET"  # "Due", in Spanish
     # the same task, read from New York
     ny = await world.member("coordinator", "US-FDA")
     await ok(world.admin, "op join PANGEA-18 US-FDA")
     listing = await ok(ny, "task list PANGEA-18")
-    assert "due 2026-12-01 12:00 EST" in listing.items[2].text
+    assert "due 1 Dec 2026, 12:00 EST" in listing.items[2].text
 
 
 # --- list --------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ async def test_task_list_shows_every_task_with_its_buttons(world: World) -> None
     assert reply.title == "PANGEA-18: 2 tasks"
     assert reply.tlp == "AMBER"
     assert [i.text for i in reply.items] == [
-        "PANGEA-18#1 Raid warehouse 4 → FR-OCLCTIC [open] due 2026-11-27 06:00 UTC",
+        "PANGEA-18#1 Raid warehouse 4 → FR-OCLCTIC [open] due 27 Nov 2026, 06:00 UTC",
         "PANGEA-18#2 Trace payment processor → ES-UCO [open]",
     ]
     assert [b.command for b in reply.items[0].buttons] == [
@@ -112,7 +112,7 @@ async def test_task_list_overdue(world: World) -> None:
     world.clock.advance(timedelta(days=1))
     reply = await ok(world.admin, "task list PANGEA-18 --overdue")
     assert [i.text for i in reply.items] == [
-        "PANGEA-18#1 Raid warehouse 4 → FR-OCLCTIC [open] OVERDUE since 2026-11-27 06:00 UTC"
+        "PANGEA-18#1 Raid warehouse 4 → FR-OCLCTIC [open] OVERDUE since 27 Nov 2026, 06:00 UTC"
     ]
 
 
@@ -172,6 +172,53 @@ async def test_every_button_of_every_state_works(world: World) -> None:
     assert {b.command for b in blocked.items[1].buttons} == {
         "task start PANGEA-18#3",
         "task done PANGEA-18#3",
+    }
+
+
+def offered(reply: Reply) -> dict[str, list[str]]:
+    """The task buttons of a listing, by task reference."""
+    return {
+        item.text.split()[0]: [b.command.split()[1] for b in item.buttons] for item in reply.items
+    }
+
+
+async def test_an_observer_is_offered_no_button_it_may_not_press(world: World) -> None:
+    observer = await world.member("observer", "ES-UCO")
+    assert offered(await ok(observer, "task list PANGEA-18")) == {
+        "PANGEA-18#1": [],
+        "PANGEA-18#2": [],
+    }
+    await ok(world.admin, "op join PANGEA-18 AE-DXB --role observer")
+    coordinator = await world.member("coordinator", "AE-DXB", reads="en")  # an observer agency
+    listing = await ok(coordinator, "task list PANGEA-18")
+    assert [item.buttons for item in listing.items] == [[], []]
+
+
+async def test_a_liaison_is_offered_buttons_only_on_its_own_agencys_tasks(world: World) -> None:
+    liaison = await world.member("liaison", "ES-UCO")
+    assert offered(await ok(liaison, "task list PANGEA-18")) == {
+        "PANGEA-18#1": [],  # FR-OCLCTIC's
+        "PANGEA-18#2": ["start", "done"],
+    }
+    started = await ok(liaison, "task start PANGEA-18#2")
+    assert [b.command for b in started.buttons] == ["task done PANGEA-18#2"]
+
+
+async def test_a_lead_coordinator_is_offered_the_buttons_of_every_task(world: World) -> None:
+    coordinator = await world.member("coordinator", "FR-OCLCTIC")
+    assert offered(await ok(coordinator, "task list PANGEA-18")) == {
+        "PANGEA-18#1": ["start", "done"],
+        "PANGEA-18#2": ["start", "done"],
+    }
+
+
+async def test_a_group_chat_is_offered_what_its_agency_could_press(world: World) -> None:
+    liaison = await world.member("liaison", "ES-UCO")
+    liaison.chat_id, liaison.private_chat = "-100", False
+    await ok(liaison, "link ES-UCO")
+    assert offered(await ok(liaison, "task list PANGEA-18")) == {
+        "PANGEA-18#1": [],
+        "PANGEA-18#2": ["start", "done"],
     }
 
 
@@ -260,8 +307,8 @@ async def test_assign_to_an_agency_outside_the_operation(world: World) -> None:
 async def test_due_reschedules_and_shows_the_former_time(world: World) -> None:
     coordinator = await world.member("coordinator", "FR-OCLCTIC")
     reply = await ok(coordinator, "task due PANGEA-18#1 friday 18:00")
-    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 2026-11-27 18:00 CET."
-    assert reply.lines[0] == "Auparavant : 2026-11-27 07:00 CET."
+    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 27 nov. 2026 18:00 CET."
+    assert reply.lines[0] == "Auparavant : 27 nov. 2026 07:00 CET."
 
 
 async def test_due_of_a_done_task_says_it_is_done(world: World) -> None:

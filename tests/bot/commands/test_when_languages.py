@@ -13,12 +13,12 @@ from tests.bot.helpers import ok, refused
 async def test_a_french_reader_sets_a_due_time_in_french(world: World) -> None:
     coordinator = await world.member("coordinator", "FR-OCLCTIC")
     reply = await ok(coordinator, 'task due PANGEA-18#1 "demain 09:00"')
-    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 2026-11-27 09:00 CET."
+    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 27 nov. 2026 09:00 CET."
     reply = await ok(coordinator, "task due PANGEA-18#1 lundi prochain 9h")  # unquoted
-    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 2026-11-30 09:00 CET."
+    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 30 nov. 2026 09:00 CET."
     reply = await ok(coordinator, "task due PANGEA-18#1 demain 18:00")
-    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 2026-11-27 18:00 CET."
-    await ok(coordinator, "task due PANGEA-18#1 dans 2 heures", "2026-11-26 13:00 CET")
+    assert reply.title == "Tâche PANGEA-18#1 : échéance fixée au 27 nov. 2026 18:00 CET."
+    await ok(coordinator, "task due PANGEA-18#1 dans 2 heures", "26 nov. 2026 13:00 CET")
 
 
 async def test_unquoted_french_when_in_task_add(world: World) -> None:
@@ -27,7 +27,7 @@ async def test_unquoted_french_when_in_task_add(world: World) -> None:
         coordinator,
         'task add PANGEA-18 "Saisie" --to FR-OCLCTIC --due demain 09:00 --priority high',
     )
-    assert "2026-11-27 09:00 CET" in {field.value for field in reply.fields}
+    assert "27 nov. 2026 09:00 CET" in {field.value for field in reply.fields}
 
 
 async def test_a_french_reader_is_told_why_in_french(world: World) -> None:
@@ -59,8 +59,8 @@ async def test_a_french_reader_is_told_why_a_duration_is_unreadable(world: World
 
 async def test_a_spanish_reader_in_spanish(world: World) -> None:
     coordinator = await world.member("coordinator", "ES-UCO")
-    await ok(coordinator, "task due PANGEA-18#2 mañana 09:00", "2026-11-27 09:00 CET")
-    await ok(coordinator, "task due PANGEA-18#2 el próximo lunes", "2026-11-30 09:00 CET")
+    await ok(coordinator, "task due PANGEA-18#2 mañana 09:00", "27 nov 2026, 09:00 CET")
+    await ok(coordinator, "task due PANGEA-18#2 el próximo lunes", "30 nov 2026, 09:00 CET")
     reply = await refused(coordinator, "task due PANGEA-18#2 pronto", command="task due")
     assert reply.title == (
         "No se puede interpretar la hora pronto: formato de hora no reconocido «pronto» "
@@ -72,8 +72,8 @@ async def test_an_arabic_reader_in_arabic(world: World) -> None:
     await ok(world.admin, "op join PANGEA-18 AE-DXB")
     await ok(world.admin, 'task add PANGEA-18 "Check the Dubai hub" --to AE-DXB')
     coordinator = await world.member("coordinator", "AE-DXB")
-    await ok(coordinator, "task due PANGEA-18#3 غدًا ٠٩:٠٠", "2026-11-27 09:00 +04")
-    await ok(coordinator, "task due PANGEA-18#3 بعد ساعتين", "2026-11-26 16:00 +04")
+    await ok(coordinator, "task due PANGEA-18#3 غدًا ٠٩:٠٠", "27 نوفمبر 2026، 09:00 +04")
+    await ok(coordinator, "task due PANGEA-18#3 بعد ساعتين", "26 نوفمبر 2026، 16:00 +04")
     reply = await refused(coordinator, 'task due PANGEA-18#3 "بعد قليل"', command="task due")
     assert "مدة غير مفهومة" in reply.title
     assert "(جرّب 90m، 2h، 1h30، 3d، 3 أيام)" in reply.title

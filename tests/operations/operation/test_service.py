@@ -103,6 +103,15 @@ async def test_an_admin_without_agency_must_name_the_lead(
     assert (caught.value.field, caught.value.reason) == ("lead", "required")
 
 
+async def test_a_taken_code_is_a_conflict_even_before_the_lead_is_known(
+    session: AsyncSession, cast: Cast
+) -> None:
+    await create(session, cast.admin, lead_code="DE-BKA")
+    with pytest.raises(Conflict) as caught:
+        await create(session, cast.admin)
+    assert (caught.value.kind, caught.value.key) == ("operation", "ZEUS-1")
+
+
 async def test_an_admin_creates_an_operation_led_by_the_agency_named(
     session: AsyncSession, cast: Cast
 ) -> None:

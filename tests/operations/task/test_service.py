@@ -523,3 +523,52 @@ async def test_filtering_on_an_unknown_agency_is_not_found(
 ) -> None:
     with pytest.raises(NotFound):
         await listed(session, several.fr_coord, agency_code="XX-NONE")
+
+
+# -- editing --------------------------------------------------------------------------------
+
+
+async def edit(session: AsyncSession, actor: Actor, number: int, **changes: object) -> list[str]:
+    async with session.begin():
+        _task, changed = await service.edit_task(
+            session,
+            actor=actor,
+            code=OP,
+            number=number,
+            now=LATER,
+            **changes,  # type: ignore[arg-type]
+        )
+        return changed
+
+
+async def test_edit_changes_only_what_differs_and_is_audited(
+    session: AsyncSession, cast: Cast
+) -> None:
+    await make_task(session, cast.fr_coord, OP, "US-FBI", title="Old")
+    changed = await edit(
+        session, cast.us_coord, 1, title="New", priority=Priority.NORMAL, details="More"
+    )
+    assert changed == ["details", "title"]  # the priority was already normal
+    task = await fetch(session, cast.us_coord, 1)
+    assert (task.title, task.details, task.updated_at) == ("New", "More", LATER)
+    assert await edit(session, cast.admin, 1, tlp=TLP.RED) == ["tlp"]
+    assert (await fetch(session, cast.admin, 1)).tlp == TLP.RED
+
+
+async def test_edit_with_nothing_to_change(session: AsyncSession, cast: Cast) -> None:
+    await make_task(session, cast.fr_coord, OP, "US-FBI", title="Same")
+    with pytest.raises(Invalid) as caught:
+        await edit(session, cast.fr_coord, 1)
+    assert caught.value.reason == "nothing_to_change"
+    with pytest.raises(Invalid) as caught:
+        await edit(session, cast.fr_coord, 1, title="Same")
+    assert caught.value.reason == "unchanged"
+
+
+async def test_who_may_edit(session: AsyncSession, cast: Cast) -> None:
+    await make_task(session, cast.fr_coord, OP, "FR-PN")
+    for actor in (cast.us_coord, cast.fr_liaison, cast.fr_observer):  # not a task manager
+        with pytest.raises(NotPermitted):
+            await edit(session, actor, 1, title="Mine now")
+    with pytest.raises(NotFound):
+        await edit(session, cast.de_coord, 1, title="Mine now")

@@ -1,0 +1,1 @@
+"""Results: what the agencies of an operation achieved (arrests, seizures...)."""
