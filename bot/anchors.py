@@ -44,7 +44,7 @@ async def send_anchors(
         key = f"anchor:{member.id}:{local.date().isoformat()}"
         if not await reminder_service.record_fired(session, key=key, now=now):
             continue
-        payload = to_json(_message(reader, anchor))
+        payload = to_json(reader.tr.addressed(_message(reader, anchor)))
         items = [
             Outgoing(
                 dedupe_key=f"{key}@{a.platform}:{a.workspace}:{a.external_id}"[:200],
@@ -74,5 +74,4 @@ def _message(r: Reader, anchor: Anchor) -> Reply:
             ),
         ],
         private=True,
-        rtl=r.tr.rtl,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -14,7 +15,9 @@ from bot.i18n import Translator
 from bot.registry import Registry
 from operations.acting import CHAT_ROLES, NO_HAND, Hand
 from operations.actor import Actor
+from operations.agency.models import Agency
 from operations.knowing import NOBODY, Lens, Viewer
+from operations.member.models import Member
 from operations.operation import service as operation_service
 from operations.operation.models import Operation
 
@@ -96,6 +99,13 @@ class Context:
     tr: Translator
     registry: Registry
     viewer: Viewer = NOBODY  # who will read the reply (the knowing policy's reader)
+    # a reader's language and zone (their own, else their agency's, else the defaults)
+    locale_of: Callable[[Member | None, Agency | None], tuple[Translator, ZoneInfo]] | None = None
+
+    def read_as(self, member: Member, agency: Agency | None) -> None:
+        """From now on the reply is for this member (who just joined): their language, zone."""
+        if self.locale_of is not None:
+            self.tr, self.tz = self.locale_of(member, agency)
 
     def _(self, message: str, /, **values: Any) -> str:
         """Translate a message for the caller."""

@@ -92,11 +92,12 @@ class Dispatcher:
             ref = secrets.token_hex(3)
             log.exception("command failed (ref %s) on %s", ref, invocation.platform)
             tr = Translator(self.defaults.language)
-            reply = Reply(
-                title=tr.gettext("Something went wrong (ref {ref}).", ref=ref),
-                tone=Tone.ERROR,
-                private=True,
-                rtl=tr.rtl,
+            reply = tr.addressed(
+                Reply(
+                    title=tr.gettext("Something went wrong (ref {ref}).", ref=ref),
+                    tone=Tone.ERROR,
+                    private=True,
+                )
             )
             await self._settle(invocation, reply)
             return reply
@@ -246,16 +247,18 @@ class Dispatcher:
         now: datetime,
     ) -> Reply:
         if actor is None and not command.public:
-            return Reply(
-                title=tr.gettext("You are not a member of jointops yet."),
-                lines=[
-                    tr.gettext(
-                        "Ask a coordinator for an invite, then send: join CODE. Type help to see more."
-                    )
-                ],
-                tone=Tone.ERROR,
-                private=True,
-                rtl=tr.rtl,
+            return tr.addressed(
+                Reply(
+                    title=tr.gettext("You are not a member of jointops yet."),
+                    lines=[
+                        tr.gettext(
+                            "Ask a coordinator for an invite, then send: join CODE. "
+                            "Type help to see more."
+                        )
+                    ],
+                    tone=Tone.ERROR,
+                    private=True,
+                )
             )
         if actor is not None:
             self._check_role(command, actor)
@@ -269,6 +272,7 @@ class Dispatcher:
             tr=tr,
             registry=self.registry,
             viewer=await self._viewer(session, invocation, command, args, actor),
+            locale_of=self._locale,
         )
         reply = await command.handler(context, args)
         emitted = events.take(session)
@@ -276,8 +280,7 @@ class Dispatcher:
             origin = (invocation.platform, invocation.workspace, invocation.chat_id)
             fanout = await notify.publish(session, emitted, now=now, skip=origin)
             reply.lines.append(sent_line(context, fanout))
-        reply.rtl = tr.rtl
-        return reply
+        return context.tr.addressed(reply)
 
     @staticmethod
     async def _viewer(

@@ -221,10 +221,11 @@ def describe(error: DomainError | UsageError, tr: Translator) -> str:
 
 def error_reply(error: DomainError | UsageError, tr: Translator, usage: str | None) -> Reply:
     """A refusal: one line saying what was wrong, and the usage of the command."""
-    return Reply(
-        title=describe(error, tr),
-        rtl=tr.rtl,
-        tone=Tone.ERROR,
-        usage=tr.gettext("Usage: {usage}", usage=usage) if usage else None,
-        private=True,
+    return tr.addressed(
+        Reply(
+            title=describe(error, tr),
+            tone=Tone.ERROR,
+            usage=tr.gettext("Usage: {usage}", usage=usage) if usage else None,
+            private=True,
+        )
     )

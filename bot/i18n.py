@@ -12,13 +12,18 @@ import gettext as _gettext
 import logging
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from bot import bidi
 from operations.enums import Language
+
+if TYPE_CHECKING:
+    from bot.reply import Reply
+
+R = TypeVar("R", bound="Reply")
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 DOMAIN = "jointops"
@@ -74,6 +79,12 @@ class Translator:
     def rtl(self) -> bool:
         """Whether the language is written right to left."""
         return self.language in RTL_LANGUAGES
+
+    def addressed(self, reply: R) -> R:
+        """The reply, marked as written in the reader's language: its direction, and the
+        language the renderers write their own words in ("Next:", "Error:")."""
+        reply.rtl, reply.language = self.rtl, self.language
+        return reply
 
     def isolate(self, value: object) -> str:
         """`value` as text set inside a line of the reader's: isolated (FSI ... PDI, see

@@ -52,8 +52,7 @@ async def send(
         look = (d.timezone, d.language, hand)
         if look not in rendered:
             reader = Reader(timezone=d.timezone, language=d.language, now=now, hand=hand)
-            reply = build(reader)
-            reply.rtl = reader.tr.rtl  # an Arabic-language agency's chat reads right to left
+            reply = reader.tr.addressed(build(reader))  # e.g. right to left for an Arabic agency
             rendered[look] = to_json(reply)
         agencies.add(d.agency_id)
         items.append(

@@ -97,6 +97,7 @@ class Reply:
     usage: str | None = None
     private: bool = False
     rtl: bool = False
+    language: str = "en"  # what the reply is written in (renderers' own words follow it)
 
     def text_lines(self) -> list[str]:
         """The reply as plain text lines, buttons left out."""
@@ -155,4 +156,5 @@ def from_json(text: str) -> Reply:
         usage=data["usage"],
         private=data["private"],
         rtl=data["rtl"],
+        language=data.get("language", "en"),
     )

@@ -16,11 +16,12 @@ from bot import bidi
 from bot.codes import Codes, known_codes
 from bot.context import Invocation
 from bot.dispatcher import Dispatcher
+from bot.i18n import N_, Translator
 from bot.reply import Item, Reply, Tone, UserText, one_line, quoted_lines
 from bot.runtime import LOCAL_ADMIN, LOCAL_ADMIN_NAME
 
 PROMPT = "jointops> "
-WELCOME = "jointops console: you are the local administrator. Type help, or quit to leave."
+WELCOME = N_("jointops console: you are the local administrator. Type help, or quit to leave.")
 QUIT = {"quit", "exit", "\\q"}
 QUOTE = "│ "  # what starts every line of a person's own words (bot.reply's one rule)
 
@@ -29,12 +30,13 @@ def render(reply: Reply) -> str:
     """A reply as plain text; buttons become the commands they would run. A right-to-left
     reply has its values isolated and each line marked (bot.bidi)."""
     rtl, reply = reply.rtl, bidi.directed(reply)
+    _ = Translator(reply.language).gettext  # the console's own words, in the reply's language
     lines: list[str] = []
     if reply.tlp:
         lines.append(f"TLP:{reply.tlp}")
     if reply.title:
         title = one_line(reply.title)
-        lines.append(f"Error: {title}" if reply.tone == Tone.ERROR else title)
+        lines.append(_("Error:") + " " + title if reply.tone == Tone.ERROR else title)
     lines.extend(f"  {one_line(f.label)}: {one_line(f.value)}" for f in reply.fields)
     lines.extend(_line(line) for line in reply.lines)
     lines.extend(_items(reply.items))
@@ -45,7 +47,7 @@ def render(reply: Reply) -> str:
     if reply.usage:
         lines.append(one_line(reply.usage))
     if reply.buttons:
-        lines.append("Next: " + " | ".join(f"{b.command}" for b in reply.buttons))
+        lines.append(_("Next:") + " " + " | ".join(b.command for b in reply.buttons))
     text = "\n".join(lines)
     return bidi.mark(text) if rtl else text
 
@@ -125,7 +127,7 @@ class ConsoleAdapter:
         completer = CommandCompleter(self.dispatcher.registry, lambda: self.codes)
         session = prompt.session(completer, history=self.history, input=input, output=output)
         self.session = session
-        prompt.show(session, f"{WELCOME}\n")
+        prompt.show(session, Translator(self.dispatcher.defaults.language).gettext(WELCOME) + "\n")
         await self._refresh_codes()
         while True:
             try:

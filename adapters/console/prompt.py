@@ -15,6 +15,7 @@ from prompt_toolkit.styles import Style
 
 from adapters.console.completion import CommandCompleter
 from bot import bidi
+from bot.i18n import LANGUAGES, Translator
 
 HISTORY = Path("~/.jointops_history")
 
@@ -36,6 +37,11 @@ TLP_STYLES = {  # the label as rendered (TLP:AMBER+STRICT reads amber)
     "TLP:GREEN": "class:tlp-green",
     "TLP:CLEAR": "class:tlp-clear",
 }
+# how an error line and a usage line start, in each language a reply may be written in
+ERROR_STARTS = tuple(Translator(language).gettext("Error:") for language in LANGUAGES)
+USAGE_STARTS = tuple(
+    Translator(language).gettext("Usage: {usage}", usage="") for language in LANGUAGES
+)
 
 
 def session(
@@ -64,9 +70,9 @@ def styled(text: str) -> FormattedText:
         marks = line[: len(line) - len(bare)]
         if bare in TLP_STYLES:
             parts += [("", marks), (TLP_STYLES[bare], bare)]
-        elif bare.startswith("Error: "):
+        elif bare.startswith(ERROR_STARTS):
             parts += [("", marks), ("class:error", bare)]
-        elif bare.startswith("Usage: "):
+        elif bare.startswith(USAGE_STARTS):
             parts += [("", marks), ("class:usage", bare)]
         else:
             parts.append(("", line))

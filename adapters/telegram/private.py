@@ -63,8 +63,8 @@ class PrivateChats:
 
     def answered(self) -> Reply:
         """The neutral line left in the group."""
-        return Reply(
-            title=self.tr.gettext("I answered you in private."), tone=Tone.INFO, rtl=self.tr.rtl
+        return self.tr.addressed(
+            Reply(title=self.tr.gettext("I answered you in private."), tone=Tone.INFO)
         )
 
     def ask_to_open(self) -> Reply:
@@ -77,6 +77,6 @@ class PrivateChats:
             )
         else:
             how = _("Open a private chat with me, press Start, then send the command there.")
-        return Reply(
-            title=_("I answer this in private only."), lines=[how], tone=Tone.INFO, rtl=self.tr.rtl
+        return self.tr.addressed(
+            Reply(title=_("I answer this in private only."), lines=[how], tone=Tone.INFO)
         )

@@ -131,8 +131,9 @@ async def join(ctx: Context, args: dict[str, Any]) -> Reply:
         display_name=inv.user_name,
         now=ctx.now,
     )
-    _ = ctx._
     member, agency = joined.member, joined.agency
+    ctx.read_as(member, agency)  # the welcome is in the new member's language
+    _ = ctx._
     if joined.linked:
         return Reply(
             title=_(

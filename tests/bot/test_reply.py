@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.i18n import Translator
 from bot.reply import (
     Button,
     Field,
@@ -64,6 +65,14 @@ def test_a_persons_words_stay_marked_through_the_outbox() -> None:
     assert again == reply
     assert [type(line) for line in again.lines] == [UserText, str]
     assert [type(line) for line in again.sections[0].lines] == [str, UserText]
+
+
+def test_the_language_a_reply_is_written_in_goes_through_the_outbox() -> None:
+    reply = Translator("ar").addressed(Reply(title="x"))
+    assert (reply.language, reply.rtl) == ("ar", True)
+    assert from_json(to_json(reply)) == reply
+    older = to_json(Reply(title="x")).replace(',"language":"en"', "")  # stored before it existed
+    assert from_json(older).language == "en"
 
 
 def test_a_reply_stored_before_quotes_existed_still_reads() -> None:

@@ -67,6 +67,15 @@ def test_render_marks_errors_and_shows_usage() -> None:
     assert render(reply) == "Error: No agency XX.\nUsage: link AGENCY"
 
 
+def test_the_consoles_own_words_are_in_the_replys_language() -> None:
+    refused = Reply(title="Aucun service XX.", tone=Tone.ERROR, language="fr")
+    assert render(refused) == "Erreur : Aucun service XX."
+    offered = Reply(
+        title="Tarea añadida.", buttons=[Button("Hecho", "task done P#1")], language="es"
+    )
+    assert render(offered).split("\n")[-1] == "Siguiente: task done P#1"
+
+
 async def test_script_echoes_each_command_and_stops_at_quit(
     chat: Chat, dispatcher: Dispatcher
 ) -> None:

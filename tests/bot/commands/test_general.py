@@ -110,7 +110,7 @@ async def test_start_welcomes_a_stranger_with_the_public_commands(world: World) 
 async def test_start_with_a_code_redeems_the_invite(world: World) -> None:
     code = invite_code(await world.admin.says("invite ES-UCO --role observer"))
     stranger = world.stranger()
-    await ok(stranger, f"start {code}", "ES-UCO", "observer")
+    await ok(stranger, f"start {code}", "ES-UCO", "como observador")  # in the agency's Spanish
     await ok(stranger, "whoami", "ES-UCO")
 
 
@@ -118,7 +118,13 @@ async def test_join_makes_a_member_of_the_agency_with_the_role(world: World) -> 
     code = invite_code(await world.admin.says("invite FR-OCLCTIC --role liaison"))
     stranger = world.stranger("tg-42", "Camille Martin")
     before = await db_state(world.chat.dispatcher.sessions)
-    reply = await ok(stranger, f"join {code}", "Welcome, Camille Martin", "FR-OCLCTIC", "liaison")
+    reply = await ok(
+        stranger,
+        f"join {code}",
+        "Bienvenue, Camille Martin",
+        "FR-OCLCTIC",
+        "comme officier de liaison",
+    )
     assert reply.private
     after = await db_state(world.chat.dispatcher.sessions)
     assert after.counts["member"] == before.counts["member"] + 1
@@ -127,9 +133,28 @@ async def test_join_makes_a_member_of_the_agency_with_the_role(world: World) -> 
     await ok(stranger, "whoami", "Camille Martin", "FR-OCLCTIC", "liaison", "Europe/Paris")
 
 
+@pytest.mark.parametrize(
+    ("agency", "welcome", "rtl"),
+    [
+        ("US-FDA", "Welcome, Kim.", False),
+        ("ES-UCO", "Le damos la bienvenida, Kim.", False),
+        ("AE-DXB", "\u2068Kim\u2069", True),
+    ],
+)
+async def test_the_welcome_is_in_the_new_members_language(
+    world: World, agency: str, welcome: str, rtl: bool
+) -> None:
+    """A stranger has no language; once joined, the welcome speaks the agency's."""
+    code = invite_code(await world.admin.says(f"invite {agency} --role liaison"))
+    reply = await ok(world.stranger("tg-7", "Kim"), f"join {code}")
+    assert welcome in reply.title
+    assert reply.rtl is rtl
+    assert reply.language == {"US-FDA": "en", "ES-UCO": "es", "AE-DXB": "ar"}[agency]
+
+
 async def test_invite_codes_are_read_without_case_or_dashes(world: World) -> None:
     code = invite_code(await world.admin.says("invite FR-OCLCTIC --role observer"))
-    await ok(world.stranger(), f"join {code.replace('-', '').lower()}", "observer")
+    await ok(world.stranger(), f"join {code.replace('-', '').lower()}", "comme observateur")
 
 
 @pytest.mark.parametrize(
