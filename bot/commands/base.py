@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.i18n import N_
 from bot.registry import Kind, Param, Registry
 from operations.enums import TLP, Priority
+from operations.task.models import TEXT_MAX
 
 REGISTRY = Registry()
 
@@ -26,4 +27,12 @@ PRIORITY_FLAG = Param(
     required=False,
     choices=tuple(Priority),
     help=N_("how urgent (default normal)"),
+)
+DETAILS_FLAG = Param(
+    '"..."',
+    Kind.TEXT,
+    flag="details",
+    required=False,
+    max_length=TEXT_MAX,
+    help=N_("what more there is to know"),
 )

@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.commands.base import (
     AGENCY,
+    DETAILS_FLAG,
     OPERATION,
     PRIORITY_FLAG,
     REGISTRY,
@@ -46,14 +47,7 @@ from operations.task.service import TaskAction
     ),
     PRIORITY_FLAG,
     TLP_FLAG,
-    Param(
-        '"..."',
-        Kind.TEXT,
-        flag="details",
-        required=False,
-        max_length=TEXT_MAX,
-        help=N_("what more there is to know"),
-    ),
+    DETAILS_FLAG,
     summary=N_("Add a task to an operation."),
     action=Action.MANAGE_TASK,
 )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from bot.commands.base import REGISTRY, TASK, TLP_FLAG
+from bot.commands.base import DETAILS_FLAG, PRIORITY_FLAG, REGISTRY, TASK, TLP_FLAG
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
@@ -204,23 +205,9 @@ async def task_note(ctx: Context, args: dict[str, Any]) -> Reply:
         max_length=TITLE_MAX,
         help=N_("the new title"),
     ),
-    Param(
-        "P",
-        Kind.CHOICE,
-        flag="priority",
-        required=False,
-        choices=tuple(Priority),
-        help=N_("how urgent"),
-    ),
+    replace(PRIORITY_FLAG, help=N_("how urgent")),
     TLP_FLAG,
-    Param(
-        '"..."',
-        Kind.TEXT,
-        flag="details",
-        required=False,
-        max_length=TEXT_MAX,
-        help=N_("what more there is to know"),
-    ),
+    DETAILS_FLAG,
     summary=N_("Change a task's title, priority, TLP marking or details."),
     action=Action.MANAGE_TASK,
 )
