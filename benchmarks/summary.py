@@ -57,13 +57,13 @@ async def timed(
 
 
 async def check(stack: Stack, code: str, operation_id: int) -> None:
-    """The summary's agency lines and done count agree with the raw query."""
+    """The summary's agency lines and done count (written 2,500) agree with the raw query."""
     reply = await say(stack, f"summary {code}")
     async with stack.sessions() as session:
         rows = (await session.execute(RAW, {"op": operation_id})).all()
     done = sum(n for _, status, n in rows if status == "done")
     tasks = next(f.value for f in reply.fields if f.label == "Tasks")
-    if f"{done} done" not in tasks or len(reply.sections[0].lines) != AGENCIES:
+    if f"{done:,} done" not in tasks or len(reply.sections[0].lines) != AGENCIES:
         raise RuntimeError(f"summary disagrees with the raw counts: {tasks!r}, {done} done")
 
 
