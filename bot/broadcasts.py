@@ -119,7 +119,60 @@ def _status(r: Reader, event: Event) -> Reply:
             Field(r._("From"), event.detail.get("author", "—")),
             Field(r._("At"), r.when(update.created_at)),
         ],
-        buttons=[Button(r._("Summary"), f"summary {code}")],
+        buttons=[
+            *_acknowledge(r, code, update.number, asked=update.ack_requested),
+            Button(r._("Summary"), f"summary {code}"),
+        ],
+    )
+
+
+def _acknowledge(r: Reader, code: str, number: int, *, asked: bool) -> list[Button]:
+    """The Acknowledge button, on an update that asked for it, where someone could press it."""
+    if asked and acting.could(r.hand, Action.ACKNOWLEDGE):
+        return [Button(r._("Acknowledge"), f"ack {code} {number}")]
+    return []
+
+
+def _ack_chase(r: Reader, event: Event) -> Reply:
+    update, code = event.status, event.operation.code
+    if update is None:
+        raise ValueError(f"{event.kind} carries no status update")
+    return Reply(
+        title=r._(
+            "Please acknowledge status update #{number} on {code}",
+            number=str(update.number),
+            code=code,
+        ),
+        lines=[
+            r._(
+                "It was posted {when}; your agency has not acknowledged it yet.",
+                when=r.when(update.created_at),
+            )
+        ],
+        buttons=_acknowledge(r, code, update.number, asked=True),
+    )
+
+
+def _ack_missing(r: Reader, event: Event) -> Reply:
+    update, code = event.status, event.operation.code
+    if update is None:
+        raise ValueError(f"{event.kind} carries no status update")
+    missing = event.detail.get("missing", "").split()
+    return Reply(
+        title=r._(
+            "Status update #{number} on {code} is still not acknowledged",
+            number=str(update.number),
+            code=code,
+        ),
+        lines=[
+            r.tr.ngettext(
+                "{count} agency has not acknowledged it: {agencies}.",
+                "{count} agencies have not acknowledged it: {agencies}.",
+                len(missing),
+                agencies=", ".join(r.tr.isolate(m) for m in missing),
+            )
+        ],
+        buttons=[Button(r._("Acknowledgements"), f"acks {code} {update.number}")],
     )
 
 
@@ -249,6 +302,8 @@ _RENDERERS: dict[EventKind, Render] = {
     EventKind.CLOSED_TASKS: _closed_tasks,
     EventKind.OPERATION_CLOSED: _closed,
     EventKind.ENDS_PASSED: _ends_passed,
+    EventKind.ACK_CHASE: _ack_chase,
+    EventKind.ACK_MISSING: _ack_missing,
 }
 
 

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     language: str = Field("en", validation_alias="JOINTOPS_LANGUAGE")
     sweep_seconds: float = Field(15.0, gt=0, le=3600, validation_alias="JOINTOPS_SWEEP_SECONDS")
     reminder_offsets: str = Field("24h,1h", validation_alias="JOINTOPS_REMINDER_OFFSETS")
+    ack_chase: str = Field("30m", validation_alias="JOINTOPS_ACK_CHASE")
     delivery_lease_seconds: float = Field(
         30.0, ge=1, le=3600, validation_alias="JOINTOPS_DELIVERY_LEASE_SECONDS"
     )
@@ -100,6 +101,20 @@ class Settings(BaseSettings):
                     f"a comma-separated list of durations such as 24h,1h ({exc})"
                 ) from None
         return value
+
+    @field_validator("ack_chase")
+    @classmethod
+    def _ack_chase(cls, value: str) -> str:
+        try:
+            when.parse_duration(value.strip())
+        except when.WhenError as exc:
+            raise ValueError(f"a duration such as 30m ({exc})") from None
+        return value.strip()
+
+    @property
+    def ack_chase_after(self) -> timedelta:
+        """How long after a status update asked for acks its laggards are reminded."""
+        return when.parse_duration(self.ack_chase)
 
     @property
     def offsets(self) -> tuple[timedelta, ...]:

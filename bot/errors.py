@@ -32,6 +32,7 @@ KIND_NAMES = {
     "member": N_("member"),
     "reminder": N_("reminder"),
     "result": N_("result"),
+    "status_update": N_("status update"),
 }
 
 CONFLICTS = {
@@ -45,6 +46,9 @@ CONFLICTS = {
     ("invite", "expired"): N_("Invite {key} has already expired; there is nothing to revoke."),
     ("channel", "not_linked"): N_("This chat is not linked to any agency."),
     ("result", "withdrawn"): N_("Result {key} has already been withdrawn."),
+    ("ack", "acknowledged"): N_(
+        "Status update {key} has already been acknowledged for your agency."
+    ),
 }
 
 INVALID = {
@@ -104,6 +108,13 @@ INVALID = {
         "Say what to change for {ref}: --title, --priority, --tlp or --details."
     ),
     ("task", "unchanged"): N_("{ref} already reads like that; nothing changed."),
+    ("ack", "not_requested"): N_(
+        "Status update {key} did not ask for acknowledgement; acks {key} shows where it got to."
+    ),
+    ("ack", "not_asked"): N_(
+        "Status update {key} was not sent to {agency} for acknowledgement: "
+        "each agency it reached acknowledges it for itself."
+    ),
     ("agency", "has_open_tasks"): N_(
         "{agency} still has open tasks in {operation} ({count}): reassign or cancel them first."
     ),

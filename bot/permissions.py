@@ -55,6 +55,7 @@ GRANT_TEXTS = {
     ("working", Scope.OWN, False): N_("{roles} of the agency the task is assigned to"),
     ("any", Scope.OWN, False): N_("{roles} (their own agency only)"),
     ("any", Scope.OWN, True): N_("{roles}, for {targets} of their own agency"),
+    ("taking_part", Scope.OWN, False): N_("{roles} of an agency taking part, for their own agency"),
     ("working", Scope.OWN_RECORD, False): N_(
         "{roles} of the lead or a participant agency, for their own agency"
     ),
@@ -73,6 +74,7 @@ ACTION_NAMES = {
         "update tasks (task start, done, block, reopen, note; remind, snooze, remind cancel)"
     ),
     Action.RECORD_RESULT: N_("record and withdraw results (result, result undo)"),
+    Action.ACKNOWLEDGE: N_("acknowledge status updates (ack)"),
     Action.MANAGE_PEOPLE: N_("manage people (invite, invite list/revoke, member role/remove)"),
     Action.SEE_PEOPLE: N_("see who belongs to an agency (member list)"),
     Action.LINK_CHAT: N_("link and unlink chats (link, unlink)"),
@@ -158,6 +160,7 @@ PARTY_CHATS: dict[Party, tuple[tuple[str, Stance, bool], ...]] = {
     Party.ADDRESSEE: (
         ("assignees and lead, once each, of the tasks each may read", Stance.PARTICIPANT, True),
     ),
+    Party.LAGGARD: (("each agency that has not acknowledged", Stance.PARTICIPANT, False),),
 }
 
 EVENT_NAMES = {
@@ -176,6 +179,8 @@ EVENT_NAMES = {
     EventKind.CLOSED_TASKS: "`op close CODE --force`: the open tasks cancelled",
     EventKind.OPERATION_CLOSED: "`op close`: the final summary",
     EventKind.ENDS_PASSED: "the planned end (`--ends`) has passed",
+    EventKind.ACK_CHASE: "`status --ack` not acknowledged after `JOINTOPS_ACK_CHASE`",
+    EventKind.ACK_MISSING: "`status --ack` still not acknowledged after twice that",
 }
 
 

@@ -21,12 +21,14 @@ from operations.inbound import service as inbound_service
 from operations.member import service as member_service
 from operations.member.models import Member
 from operations.operation.models import Operation
+from operations.reminder import acks as ack_chase
 from operations.reminder import service as reminder_service
 from operations.reminder.service import TaskReminder
 from operations.summary import service as summary_service
 
 log = logging.getLogger(__name__)
 DEFAULT_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+DEFAULT_ACK_CHASE = timedelta(minutes=30)  # JOINTOPS_ACK_CHASE
 CHUNK = 50  # reminders per transaction
 CHUNK_PAUSE = 0.1  # seconds between chunks of a backlog
 DIGEST_WINDOW = timedelta(hours=6)  # a digest missed by more than this (bot down) is skipped
@@ -70,12 +72,14 @@ class ReminderSweeper:
         clock: Clock,
         *,
         offsets: Sequence[timedelta] | None = None,
+        ack_chase: timedelta = DEFAULT_ACK_CHASE,
         default_timezone: str = "UTC",
         default_language: str = "en",
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.offsets = tuple(offsets) if offsets is not None else stage_offsets()
+        self.ack_chase = ack_chase
         self.default_timezone = default_timezone
         self.default_language = default_language
 
@@ -121,6 +125,7 @@ class ReminderSweeper:
                     )
                     await notify.publish(session, [event], now=now)
                     fired += 1
+            fired += await self._ack_chases(session, now)
             fired += await self._digests(session, now)
             await inbound_service.forget_old(session, now=now)
         if fired:
@@ -142,6 +147,32 @@ class ReminderSweeper:
         self, session: AsyncSession, item: TaskReminder, now: datetime
     ) -> None:
         await notify.publish(session, [reminder_event(item)], now=now)
+
+    async def _ack_chases(self, session: AsyncSession, now: datetime) -> int:
+        """Agencies that have not acknowledged an update reminded once; the lead told later."""
+        events = [
+            Event(
+                EventKind.ACK_CHASE,
+                chase.operation,
+                chase.key,
+                status=chase.update,
+                addressee=chase.agency_id,
+            )
+            for chase in await ack_chase.due_chases(session, now=now, after=self.ack_chase)
+        ]
+        events += [
+            Event(
+                EventKind.ACK_MISSING,
+                missing.operation,
+                missing.key,
+                status=missing.update,
+                detail={"missing": " ".join(missing.agencies)},
+            )
+            for missing in await ack_chase.due_missing(session, now=now, after=self.ack_chase)
+        ]
+        if events:
+            await notify.publish(session, events, now=now)
+        return len(events)
 
     async def _digests(self, session: AsyncSession, now: datetime) -> int:
         sent = 0

@@ -137,6 +137,7 @@ class Background:
             runtime.sessions,
             clock,
             offsets=settings.offsets,
+            ack_chase=settings.ack_chase_after,
             default_timezone=settings.timezone,
             default_language=settings.language,
         )

@@ -25,6 +25,7 @@ class Action(StrEnum):
     MANAGE_TASK = "manage_task"  # task add/assign/cancel/due/edit
     UPDATE_TASK = "update_task"  # task start/done/block/reopen/note, remind, snooze, remind cancel
     RECORD_RESULT = "record_result"  # result, result undo
+    ACKNOWLEDGE = "acknowledge"  # ack: for the member's own agency
     MANAGE_PEOPLE = "manage_people"  # invite, invite list/revoke, member role/remove
     SEE_PEOPLE = "see_people"  # member list (a read: supervisors too)
     LINK_CHAT = "link_chat"  # link, unlink
@@ -87,6 +88,11 @@ ACTING: dict[Action, tuple[Grant, ...]] = {
         ADMINS,
         Grant(Role.COORDINATOR, WORKING, Scope.OWN_RECORD),
         Grant(Role.LIAISON, WORKING, Scope.OWN_RECORD),
+    ),
+    # any member of an agency taking part acknowledges for it (their own agency: Scope.OWN)
+    Action.ACKNOWLEDGE: (
+        ADMINS,
+        *(Grant(role, TAKING_PART, Scope.OWN) for role in Role if role != Role.ADMIN),
     ),
     Action.MANAGE_PEOPLE: (
         ADMINS,

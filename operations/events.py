@@ -46,6 +46,8 @@ class EventKind(StrEnum):
     CLOSED_TASKS = "op.tasks_cancelled"  # open tasks cancelled by op close --force
     OPERATION_CLOSED = "operation.closed"  # the final summary
     ENDS_PASSED = "operation.ends_passed"  # the planned end (--ends) has passed
+    ACK_CHASE = "ack.chase"  # an agency asked to acknowledge an update has not (one reminder)
+    ACK_MISSING = "ack.missing"  # the lead told which agencies have still not acknowledged
 
 
 class Party(StrEnum):
@@ -56,6 +58,7 @@ class Party(StrEnum):
     LEAD = "lead"
     TAKING_PART = "every agency taking part"
     ADDRESSEE = "the agency the event is addressed to"  # Event.addressee
+    LAGGARD = "an agency that has not acknowledged a status update"  # Event.addressee too
 
 
 _ASSIGNEE_AND_LEAD = (Party.ASSIGNEE, Party.LEAD)
@@ -75,6 +78,8 @@ HEARS: dict[EventKind, tuple[Party, ...]] = {
     EventKind.CLOSED_TASKS: (Party.ADDRESSEE,),  # one per agency, its tasks (closing_notices)
     EventKind.OPERATION_CLOSED: (Party.TAKING_PART,),
     EventKind.ENDS_PASSED: (Party.LEAD,),
+    EventKind.ACK_CHASE: (Party.LAGGARD,),
+    EventKind.ACK_MISSING: (Party.LEAD,),
 }
 
 
@@ -98,6 +103,8 @@ CARRIES: dict[EventKind, Carrier | None] = {
     EventKind.CLOSED_TASKS: None,  # each agency's notice lists only what its chats may read
     EventKind.OPERATION_CLOSED: Carrier.STATUS,  # a report on the operation, its marking
     EventKind.ENDS_PASSED: None,
+    EventKind.ACK_CHASE: None,  # the update's number, not its content
+    EventKind.ACK_MISSING: None,  # the number and the codes of the agencies missing
 }
 
 
@@ -160,7 +167,7 @@ def _agency_ids(event: Event, parties: Sequence[Party], taking_part: Sequence[in
             ids.add(event.task.assignee_agency_id)
         elif party == Party.PREVIOUS_ASSIGNEE and event.previous is not None:
             ids.add(event.previous.id)
-        elif party == Party.ADDRESSEE and event.addressee is not None:
+        elif party in (Party.ADDRESSEE, Party.LAGGARD) and event.addressee is not None:
             ids.add(event.addressee)
     return ids
 

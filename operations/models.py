@@ -11,10 +11,11 @@ from operations.operation.models import Operation, Participation
 from operations.ratelimit.models import RateSlot
 from operations.reminder.models import Reminder, ReminderLog
 from operations.result.models import Result
-from operations.status.models import StatusUpdate
+from operations.status.models import Ack, StatusUpdate
 from operations.task.models import Task, TaskNote
 
 __all__ = [
+    "Ack",
     "Agency",
     "AuditEvent",
     "AuditHead",

@@ -2,11 +2,12 @@
 
 from bot.commands import general  # noqa: I001 - declaration order is help order
 from bot.commands import member, me
-from bot.commands import agency, operation, task, task_record, status, summary, remind, result
+from bot.commands import agency, operation, task, task_record, status, ack, summary, remind, result
 from bot.commands.base import REGISTRY
 
 __all__ = [
     "REGISTRY",
+    "ack",
     "agency",
     "general",
     "me",

@@ -21,6 +21,13 @@ from operations.status.service import STATUS_TEXT_MAX
     OPERATION,
     Param("text", Kind.TEXT, max_length=STATUS_TEXT_MAX, help=N_("the update")),
     TLP_FLAG,
+    Param(
+        "ack",
+        Kind.SWITCH,
+        flag="ack",
+        required=False,
+        help=N_("ask every agency it reaches to acknowledge it"),
+    ),
     summary=N_("Post a status update on an operation."),
     action=Action.POST_STATUS,
 )
@@ -31,12 +38,14 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
         code=args["code"],
         text=args["text"],
         tlp=TLP(args["tlp"]) if args["tlp"] else None,
+        ack=args["ack"],
         now=ctx.now,
     )
     _ = ctx._
+    code, number = operation.code, str(update.number)
     reply = Reply(
-        title=_("Status update posted on {code}.", code=operation.code),
-        buttons=[Button(_("Summary"), f"summary {operation.code}")],
+        title=_("Status update posted on {code}.", code=code),
+        buttons=[Button(_("Summary"), f"summary {code}")],
     )
     if (await ctx.lens(operation)).reads_status(update.tlp):
         reply.tlp = update.tlp
@@ -47,6 +56,16 @@ async def status(ctx: Context, args: dict[str, Any]) -> Reply:
                 "{count} update withheld by its TLP marking.",
                 "{count} updates withheld by their TLP marking.",
                 1,
+            )
+        )
+    if update.ack_requested:
+        reply.buttons.append(Button(_("Acknowledgements"), f"acks {code} {number}"))
+        reply.lines.append(
+            _(
+                "Each agency it reaches is asked to acknowledge update #{number}; "
+                "see who has with: acks {code} {number}",
+                code=code,
+                number=number,
             )
         )
     return mark_suspended(ctx, reply, operation)

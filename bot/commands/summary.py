@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.commands.ack import acknowledged_line
 from bot.commands.base import REGISTRY
 from bot.context import Context
 from bot.i18n import N_
@@ -107,6 +108,8 @@ async def summary(ctx: Context, args: dict[str, Any]) -> Reply:
                 ),
             )
         )
+    if result.acks is not None:
+        reply.fields.append(Field(_("Acknowledgements"), acknowledged_line(ctx, result.acks)))
     health = await delivery_service.health(ctx.session, operation_id=op.id)
     if health["pending"] or health["failed"]:
         reply.fields.append(

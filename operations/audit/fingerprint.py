@@ -21,7 +21,7 @@ from operations.db import Base
 from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
 from operations.result.models import Result
-from operations.status.models import StatusUpdate
+from operations.status.models import Ack, StatusUpdate
 from operations.task.models import Task, TaskNote
 
 GONE = "gone"  # the digest of a row its event deleted
@@ -109,6 +109,7 @@ KINDS = (
         ),
     ),
     Kind("task_note", TaskNote, ("task_id", "author_id", "text", "created_at")),
+    Kind("ack", Ack, ("status_update_id", "agency_id", "acknowledged_by_id", "acknowledged_at")),
 )
 _BY_MODEL = {kind.model: kind for kind in KINDS}
 

@@ -15,7 +15,9 @@ from operations.operation.models import Operation
 from operations.result import service as result_service
 from operations.result.service import Figures
 from operations.status import queries as status_queries
+from operations.status import service as status_service
 from operations.status.models import StatusUpdate
+from operations.status.service import AckReport
 from operations.summary import queries
 from operations.task import queries as task_queries
 from operations.task.models import Task
@@ -43,6 +45,7 @@ class OperationSummary:
     withheld_tasks: int = 0  # tasks needing attention the marking keeps from the reader
     results: Figures = field(default_factory=dict)  # the results' totals per kind
     withheld_results: int = 0  # results the operation's marking keeps from the reader
+    acks: AckReport | None = None  # the newest update that asked for acks, if the reader reads it
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ async def summarize_operation(
     latest = await status_queries.latest(session, operation.id, limit=UPDATES_LIMIT)
     updates = [u for u in latest if lens.reads_status(u[0].tlp)]
     results, withheld_results = await result_service.totals(session, operation=operation, lens=lens)
+    acks = await status_service.latest_asked(session, operation=operation, lens=lens)
     return OperationSummary(
         operation,
         agencies,
@@ -84,6 +88,7 @@ async def summarize_operation(
         withheld_tasks=len(needing) - len(attention),
         results=results,
         withheld_results=withheld_results,
+        acks=acks if acks is not None and not acks.withheld else None,
     )
 
 

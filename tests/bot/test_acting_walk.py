@@ -74,6 +74,8 @@ SAMPLES: dict[str, Sample] = {
     "result": Sample("result OP-1 arrests 3 --agency PT", ("PT",)),
     "result undo": Sample("result undo OP-1 1", ("PT",)),  # PT's; once withdrawn: allowed
     "results": Sample("results OP-1"),
+    "ack": Sample("ack OP-1 1"),  # for the member's own agency; done once: "already" is allowed
+    "acks": Sample("acks OP-1 1"),
 }
 COMMANDS = {c.path: c for c in REGISTRY.all()}
 READS = {
@@ -82,6 +84,7 @@ READS = {
     "summary",
     "task show",
     "results",
+    "acks",
 }  # need the READ grant; declared by no command
 ANYONE = {
     *("help", "start", "join", "connect", "whoami", "agency list", "op list", "digest"),
@@ -123,6 +126,7 @@ async def _world(chat: Chat, admin: Person) -> dict[tuple[Role, str], Person]:
     await admin.says('task add OP-1 "Seize" --to PT --due "in 2d"')
     await admin.says('remind OP-1#1 "in 1d"')  # reminder 1, for remind cancel
     await admin.says("result OP-1 arrests 1 --agency PT")  # result 1, for result undo
+    await admin.says('status OP-1 "Phase 1" --ack')  # status update 1, for ack
     people = {}
     for role in ROLES:
         for agency in AGENCIES:

@@ -3,6 +3,7 @@ name the variable without ever showing a secret."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -328,3 +329,11 @@ def test_a_malformed_redis_url_is_named_and_its_password_not_shown(
     message = error_of(monkeypatch, JOINTOPS_REDIS_URL=url)
     assert "JOINTOPS_REDIS_URL" in message and "redis://" in message
     assert "redis-pass" not in message and "cache.example" not in message
+
+
+def test_the_ack_chase_is_30_minutes_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JOINTOPS_ACK_CHASE", raising=False)
+    assert settings().ack_chase_after == timedelta(minutes=30)
+    monkeypatch.setenv("JOINTOPS_ACK_CHASE", "2h")
+    assert settings().ack_chase_after == timedelta(hours=2)
+    assert "JOINTOPS_ACK_CHASE" in error_of(monkeypatch, JOINTOPS_ACK_CHASE="soon")

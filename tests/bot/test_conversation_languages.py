@@ -248,6 +248,14 @@ async def converse(world: World, language: str) -> tuple[list[Said], list[Delive
     # status updates, summaries
     await ok(lea, 'status OX "Omega palabras"')
     await ok(ld, 'status OX "Omega dos" --tlp GREEN')
+    # acknowledgements: PT acknowledges #3 by its button; LD and OB are chased, LD told later
+    await ok(lea, 'status OX "Omega tres" --ack', "acks OX 3")
+    await ok(pt, "ack OX 3")
+    await ok(lea, "acks OX 3")
+    await ok(ana, "acks OX")
+    await error("exists", abe, "ack OX 3")  # PT has already acknowledged it
+    await error("invalid value", abe, "ack OX 1", "acks OX #1")  # #1 did not ask for it
+    await error("not found", abe, "ack OX 9")
     await ok(lea, "summary OX")
     await ok(ana, "summary")
 

@@ -115,6 +115,8 @@ DETAILS = {
     ("result_agency", "observer"): {"agency": "GB-NCA", "operation": "PANGEA-18"},
     ("task", "nothing_to_change"): {"ref": "PANGEA-18#1"},
     ("task", "unchanged"): {"ref": "PANGEA-18#1"},
+    ("ack", "not_requested"): {"key": "PANGEA-18 #1"},
+    ("ack", "not_asked"): {"key": "PANGEA-18 #1", "agency": "US-FDA"},
 }
 
 

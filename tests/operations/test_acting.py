@@ -39,6 +39,9 @@ ALLOWED.add((Action.MANAGE_TASK, C, PART, True))  # participant coordinators: ow
 ALLOWED.add((Action.UPDATE_TASK, C, PART, True))
 ALLOWED.add((Action.UPDATE_TASK, L, LEAD, True))  # liaisons of the assignee agency
 ALLOWED.add((Action.UPDATE_TASK, L, PART, True))
+for member in (C, S, L, OB):  # any member acknowledges an update for their own agency
+    for taking_part in (LEAD, PART, OBS):
+        ALLOWED.add((Action.ACKNOWLEDGE, member, taking_part, True))
 for recorder in (C, L):  # results: of the lead or a participant agency, for their own agency
     for working in (LEAD, PART):
         ALLOWED.add((Action.RECORD_RESULT, recorder, working, True))
@@ -65,8 +68,9 @@ def test_coordinators_manage_liaisons_and_observers_only(target: Role, allowed: 
 
 
 def test_supervisors_and_observers_write_nothing() -> None:
+    """... but acknowledging that their agency received an update (any member may)."""
     for action in Action:
-        if action not in (Action.READ, Action.SEE_PEOPLE):
+        if action not in (Action.READ, Action.SEE_PEOPLE, Action.ACKNOWLEDGE):
             assert not acting.may_attempt(action, S), action
             assert not acting.may_attempt(action, OB), action
 

@@ -38,6 +38,8 @@ HEARD_BY = {
     EventKind.CLOSED_TASKS: {"US-FBI"},  # the agency it is addressed to (one per agency)
     EventKind.OPERATION_CLOSED: {"FR-PN", "US-FBI", "SG-SPF", "IT-CC"},  # the final summary
     EventKind.ENDS_PASSED: {"FR-PN"},
+    EventKind.ACK_CHASE: {"US-FBI"},  # the agency that has not acknowledged (one per agency)
+    EventKind.ACK_MISSING: {"FR-PN"},  # the lead, told who is still missing
 }
 STANCES = {
     "FR-PN": Stance.LEAD,

@@ -79,12 +79,14 @@ async def test_three_users_two_groups_run_an_operation(
 
     _, invite = await anna.asks_in_group(HQ_GROUP, "/invite FR-OCLCTIC --role coordinator")
     joined = await carl.says(COORD_DM, f"/start {invite_code(invite.plain_text)}")
-    assert "You joined FR-OCLCTIC" in (joined.plain_text or "")
+    assert "Vous avez rejoint FR-OCLCTIC" in (joined.plain_text or "")
     _, invite = await anna.asks_in_group(HQ_GROUP, "/invite@JointOpsBot AR-PFA --role liaison")
     joined = await lucia.says(
         LIAISON_DM, f"join {invite_code(invite.plain_text)}"
     )  # plain text, DM
-    assert "You joined AR-PFA (Policía Federal Argentina) as liaison." in (joined.plain_text or "")
+    assert "Se ha unido a AR-PFA (Policía Federal Argentina) como oficial de enlace." in (
+        joined.plain_text or ""
+    )
 
     made = await carl.says(
         HQ_GROUP, '/op new PANGEA-18 "Illicit pharmacies" --tlp AMBER', title="HQ"

@@ -145,7 +145,7 @@ async def test_a_removed_member_can_join_again_with_a_new_invite(world: World) -
     liaison = await world.member("liaison", "FR-OCLCTIC")
     await ok(world.admin, f"member remove {await ref(liaison)}")
     code = await invite(world.admin, "FR-OCLCTIC", "observer")
-    await ok(liaison, f"join {code}", "You joined FR-OCLCTIC")
+    await ok(liaison, f"join {code}", "Vous avez rejoint FR-OCLCTIC")  # the agency's French
 
 
 async def test_the_invites_a_removed_member_issued_are_void(world: World) -> None:
