@@ -68,7 +68,7 @@ async def task_add(ctx: Context, args: dict[str, Any]) -> Reply:
     reply = Reply(
         title=ctx._("Task {ref} added.", ref=task.ref), buttons=next_actions(ctx, task, hand)
     )
-    if await _shown(ctx, task):
+    if await shown(ctx, task):
         reply.tlp, reply.fields = task.tlp, task_fields(ctx, task)
     else:
         reply.lines.append(withheld_line(ctx, 1))
@@ -121,7 +121,7 @@ async def task_list(ctx: Context, args: dict[str, Any]) -> Reply:
     return mark_suspended(ctx, reply, operation)
 
 
-async def _shown(ctx: Context, task: Task) -> bool:
+async def shown(ctx: Context, task: Task) -> bool:
     """Whether the reader of the reply may read the task (else only its reference is shown)."""
     return (await ctx.lens(task.operation)).reads_task(task.tlp, task.assignee_agency_id)
 
@@ -151,7 +151,7 @@ async def _transition(ctx: Context, args: dict[str, Any], action: TaskAction) ->
 async def _about(ctx: Context, task: Task, title: str, **more: Any) -> Reply:
     """A reply about a changed task: its line when the reader may read it, else a count."""
     reply = Reply(title=title, **more)
-    if await _shown(ctx, task):
+    if await shown(ctx, task):
         reply.tlp = task.tlp
         reply.lines.insert(0, task_line(ctx, task))
     else:
@@ -249,6 +249,6 @@ async def task_due(ctx: Context, args: dict[str, Any]) -> Reply:
     reply = Reply(
         title=title,
         lines=[ctx._("Was: {when}.", when=ctx.when(previous))],
-        tlp=task.tlp if await _shown(ctx, task) else None,
+        tlp=task.tlp if await shown(ctx, task) else None,
     )
     return mark_suspended(ctx, reply, task.operation)

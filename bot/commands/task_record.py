@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.commands.base import DETAILS_FLAG, PRIORITY_FLAG, REGISTRY, TASK, TLP_FLAG
+from bot.commands.task import shown
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
@@ -36,9 +37,14 @@ EDITED_NAMES = {
 TRANSITION_ACTIONS = {f"task.{a}" for a in ("start", "done", "block", "reopen", "cancel")}
 
 
-async def _shown(ctx: Context, task: Task) -> bool:
-    """Whether the reader of the reply may read the task (the knowing policy)."""
-    return (await ctx.lens(task.operation)).reads_task(task.tlp, task.assignee_agency_id)
+async def _with_task_line(ctx: Context, reply: Reply, task: Task) -> Reply:
+    """The reply with the task's line, marked, or the line saying it is withheld."""
+    if await shown(ctx, task):
+        reply.tlp = task.tlp
+        reply.lines.append(task_line(ctx, task))
+    else:
+        reply.lines.append(withheld_line(ctx, 1))
+    return mark_suspended(ctx, reply, task.operation)
 
 
 def _moment(value: Any) -> datetime | None:
@@ -132,7 +138,7 @@ async def task_show(ctx: Context, args: dict[str, Any]) -> Reply:
     )
     task, _, iso = record.task, ctx._, ctx.tr.isolate
     reply = Reply(title=_("Task {ref}", ref=task.ref))
-    if not await _shown(ctx, task):
+    if not await shown(ctx, task):
         reply.lines.append(withheld_line(ctx, 1))
         return mark_suspended(ctx, reply, task.operation)
     reply.tlp, reply.buttons = task.tlp, next_actions(ctx, task, await ctx.hand(task.operation))
@@ -186,12 +192,7 @@ async def task_note(ctx: Context, args: dict[str, Any]) -> Reply:
         now=ctx.now,
     )
     reply = Reply(title=ctx._("Note added to task {ref}.", ref=task.ref))
-    if await _shown(ctx, task):
-        reply.tlp = task.tlp
-        reply.lines.append(task_line(ctx, task))
-    else:
-        reply.lines.append(withheld_line(ctx, 1))
-    return mark_suspended(ctx, reply, task.operation)
+    return await _with_task_line(ctx, reply, task)
 
 
 @REGISTRY.command(
@@ -232,9 +233,4 @@ async def task_edit(ctx: Context, args: dict[str, Any]) -> Reply:
             changes=", ".join(_(EDITED_NAMES[name]) for name in changed),
         ),
     )
-    if await _shown(ctx, task):
-        reply.tlp = task.tlp
-        reply.lines.append(task_line(ctx, task))
-    else:
-        reply.lines.append(withheld_line(ctx, 1))
-    return mark_suspended(ctx, reply, task.operation)
+    return await _with_task_line(ctx, reply, task)
