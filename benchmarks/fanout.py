@@ -17,6 +17,8 @@ from pathlib import Path
 from slack_sdk.web.async_client import AsyncWebClient
 from telegram import Bot
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
 from benchmarks.common import (
@@ -35,8 +37,6 @@ from benchmarks.common import (
 )
 from bot.clock import SystemClock
 from bot.worker import DeliveryWorker
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 TELEGRAM_RATE = 30.0  # messages/s overall (Bot API FAQ)
 

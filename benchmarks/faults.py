@@ -19,6 +19,8 @@ from pathlib import Path
 
 import aiohttp
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from benchmarks.common import (
     SLACK_TEAM,
     TELEGRAM_TOKEN,
@@ -33,8 +35,6 @@ from benchmarks.common import (
     temp_dir,
 )
 from benchmarks.service import Replica, Traffic, duplicates, stop_all
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 CODE = "FAULT-1"
 ADMIN = 77

@@ -32,6 +32,8 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from benchmarks.common import (
     SLACK_TEAM,
     TELEGRAM_TOKEN,
@@ -53,8 +55,6 @@ from benchmarks.service import Command, Replica, Traffic, latency_ms, stop_all
 from bot.context import Invocation
 from operations.enums import TaskStatus
 from operations.task.models import Task
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 CODE = "LOAD-1"
 AGENCIES = 20

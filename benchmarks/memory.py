@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from benchmarks.common import (
     TELEGRAM_TOKEN,
     Result,
@@ -28,7 +29,6 @@ from benchmarks.common import (
     sqlite_url,
     temp_dir,
 )
-from tests.fakes.telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_CHAT = 77

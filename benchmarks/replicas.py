@@ -27,6 +27,8 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import func, select
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from benchmarks.common import (
     SLACK_TEAM,
     TELEGRAM_TOKEN,
@@ -43,8 +45,6 @@ from benchmarks.common import (
 )
 from benchmarks.service import Command, Replica, Traffic, duplicates, stop_all
 from operations.task.models import Task
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 CODE = "REPL-1"
 ADMIN = 77

@@ -27,9 +27,9 @@ from typing import Any
 
 import aiohttp
 
+from adapters.sandbox.fakes.slack import FakeSlack, MessageRecord
+from adapters.sandbox.fakes.telegram import FakeTelegram, SentMessage
 from benchmarks.common import TELEGRAM_TOKEN, free_port, percentile
-from tests.fakes.slack import FakeSlack, MessageRecord
-from tests.fakes.telegram import FakeTelegram, SentMessage
 
 ROOT = Path(__file__).resolve().parents[1]
 WEBHOOK_SECRET = "bench-webhook-secret_0123456789"

@@ -25,6 +25,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from benchmarks.common import (
     SLACK_TEAM,
@@ -43,7 +44,6 @@ from benchmarks.common import (
     summarise,
     temp_dir,
 )
-from tests.fakes.slack import FakeSlack
 
 USER, CHANNEL, COMMAND = "U1", "C1", "/ops"
 Send = Callable[[FakeSlack, str], Awaitable[None]]

@@ -18,6 +18,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, CommandHandler, ContextTypes
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import ALLOWED_UPDATES, TelegramAdapter, file_base_url
 from benchmarks.common import (
     TELEGRAM_TOKEN,
@@ -34,7 +35,6 @@ from benchmarks.common import (
     summarise,
     temp_dir,
 )
-from tests.fakes.telegram import FakeTelegram
 
 USER = 4242  # a private chat: the chat id is the user id
 POLL_TIMEOUT = 10

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.slack.adapter import SlackAdapter
 from adapters.telegram.adapter import TelegramAdapter
 from tests.adapters.slack.conftest import SlackUser, slack, socket_mode, visible
 from tests.adapters.telegram.conftest import TgUser, console_invites, telegram, tg
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 __all__ = ["slack", "socket_mode", "telegram", "tg"]  # both platforms' fixtures, used below
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[2]
 

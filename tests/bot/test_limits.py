@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
 from bot.limits import Limiter, Limits, MemorySlots, Slots
@@ -25,8 +27,6 @@ from bot.reply import Reply
 from bot.slots import DatabaseSlots, RedisSlots
 from operations import db
 from tests.conftest import make_engine
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
 REDIS_URL = os.environ.get("JOINTOPS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

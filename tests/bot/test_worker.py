@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
+from adapters.sandbox.fakes.slack import FakeSlack
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
 from bot.clock import FakeClock
@@ -26,8 +28,6 @@ from operations import db
 from operations.delivery import service as delivery_service
 from operations.delivery.models import Delivery
 from tests.conftest import Chat, Person, make_engine
-from tests.fakes.slack import FakeSlack
-from tests.fakes.telegram import FakeTelegram
 
 TOKEN = "123456:TEST-TOKEN"
 AGENCIES = 20

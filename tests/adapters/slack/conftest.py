@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from adapters.sandbox.fakes.slack import FakeSlack, MessageRecord
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.render import esc
 from bot.dispatcher import Dispatcher
 from tests.conftest import Chat
-from tests.fakes.slack import FakeSlack, MessageRecord
 
 TEAM = "T0001"
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import SlackAdapter
 from bot.clock import FakeClock
 from bot.reminders import ReminderSweeper
 from bot.worker import DeliveryWorker
 from tests.adapters.slack.conftest import SlackUser, buttons, invite_code, visible
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack
 
 CHANNELS = {"FR-OCLCTIC": "C1", "AR-PFA": "C2", "US-FDA": "C3"}
 

@@ -7,6 +7,7 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.slack import FakeSlack, MessageRecord
 from adapters.slack.adapter import SlackAdapter
 from bot.clock import FakeClock
 from bot.worker import DeliveryWorker
@@ -17,7 +18,6 @@ from operations.task.models import Task
 from tests.adapters.slack.conftest import TEAM, SlackUser, buttons, invite_code, visible
 from tests.bot.helpers import table_counts
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack, MessageRecord
 
 RLM, FSI, PDI = "\u200f", "\u2068", "\u2069"  # right-to-left mark, isolate, end of isolate
 BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -13,13 +13,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from bot.dispatcher import Dispatcher
 from operations.audit.models import AuditEvent
 from operations.status.models import StatusUpdate
 from tests.adapters.slack.conftest import TEAM, invite_code, visible
 from tests.conftest import Chat, Person
-from tests.fakes.slack import FakeSlack
 
 
 def free_port() -> int:

@@ -13,12 +13,12 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from bot.clock import FakeClock
 from bot.dispatcher import Dispatcher
 from tests.adapters.slack.conftest import TEAM, visible
 from tests.conftest import Chat, Person
-from tests.fakes.slack import FakeSlack
 from tests.inbox_helpers import HoldingDispatcher, states, wait_until_held
 
 

@@ -7,10 +7,10 @@ import itertools
 
 import pytest
 
+from adapters.sandbox.fakes.slack import FakeSlack, MessageRecord
 from adapters.slack.adapter import SlackAdapter, is_direct
 from tests.adapters.slack.conftest import TEAM, SlackUser, invite_code, visible
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack, MessageRecord
 
 VOID = (
     ":warning: *That code was posted in a group chat, so it is now void; ask for a new one and"

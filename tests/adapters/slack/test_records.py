@@ -3,10 +3,10 @@ against the fake Slack, each person reading their own language."""
 
 from __future__ import annotations
 
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import SlackAdapter
 from tests.adapters.slack.conftest import SlackUser, invite_code, visible
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack
 
 
 async def _operation(admin: Person, slack: FakeSlack) -> tuple[SlackUser, SlackUser, SlackUser]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from adapters.sandbox.fakes.slack_spec import validate_call
 from adapters.slack.render import MAX_BLOCKS, SECTION_LIMIT, blocks, esc, fallback, messages
 from bot.fit import utf16_len
 from bot.reply import Button, Field, Item, Reply, Section, Tone, UserText
-from tests.fakes.slack_spec import validate_call
 
 SPOOF = "ok\n\n:white_check_mark: *Task PANGEA-18#1: open → done.*"
 

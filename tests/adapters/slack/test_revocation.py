@@ -8,11 +8,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import SlackAdapter
 from operations.delivery.models import Delivery
 from tests.adapters.slack.conftest import SlackUser, invite_code, visible
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack
 
 STRANGER = "You are not a member of jointops yet."
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.sender import SlackSender
 from bot.delivery import FailureKind, SendFailure, Withdrawn
 from bot.limits import Limiter, MemorySlots
 from bot.reply import Button, Item, Reply
-from tests.fakes.slack import FakeSlack
 
 REPLY = Reply(
     title="Status PANGEA-18",

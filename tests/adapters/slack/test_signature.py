@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.adapter import EVENTS_PATH, SlackAdapter
 from adapters.slack.signature import SignatureGate
 from bot.dispatcher import Dispatcher
@@ -20,7 +21,6 @@ from bot.metrics import Metrics
 from tests.adapters.slack.conftest import TEAM, invite_code
 from tests.adapters.slack.test_http import free_port
 from tests.conftest import Chat, Person
-from tests.fakes.slack import FakeSlack
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 FORGED_LINE = "2026-11-26 10:00:00,000 CRITICAL jointops: audit chain broken at event 1"

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.slack import FakeSlack, MessageRecord
 from adapters.slack.adapter import SlackAdapter
 from operations.status.models import StatusUpdate
 from tests.adapters.slack.conftest import SlackUser, invite_code
 from tests.conftest import Person
-from tests.fakes.slack import FakeSlack, MessageRecord
 
 SPOOF = "ok\n\n:white_check_mark: *Task PANGEA-18#1: open → done.*"
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import pytest
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.telegram import FakeTelegram, SentMessage
 from adapters.telegram.adapter import TelegramAdapter
 from bot.dispatcher import Dispatcher
 from tests.conftest import Chat, Person
-from tests.fakes.telegram import FakeTelegram, SentMessage
 
 TOKEN = "123456:TEST-TOKEN"
 

@@ -9,13 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.telegram import FakeTelegram, SentMessage
 from adapters.telegram.adapter import TelegramAdapter
 from bot.clock import FakeClock
 from bot.reminders import ReminderSweeper
 from bot.worker import DeliveryWorker
 from tests.adapters.telegram.conftest import TgUser, console_invites
 from tests.conftest import Person
-from tests.fakes.telegram import FakeTelegram, SentMessage
 
 CARL_DM, LUCIA_DM, OLGA_DM = 2, 3, 4  # a private chat's id is its user's id
 FR_GROUP, AR_GROUP, US_GROUP = -1001, -1002, -1003

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import TelegramAdapter
 from bot.clock import FakeClock
 from bot.commands import REGISTRY
@@ -20,7 +21,6 @@ from operations.task.models import Task
 from tests.adapters.telegram.conftest import TgUser, console_invites, invite_code
 from tests.bot.helpers import table_counts
 from tests.conftest import Person
-from tests.fakes.telegram import FakeTelegram
 
 ADMIN_DM, COORD_DM, LIAISON_DM = 1, 2, 3  # a private chat's id is its user's id
 HQ_GROUP, FIELD_GROUP = -1001, -1002

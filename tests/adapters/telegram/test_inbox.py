@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import TelegramAdapter
 from bot.clock import FakeClock
 from bot.commands import REGISTRY
@@ -23,7 +24,6 @@ from operations import db
 from operations.inbound.models import InboundEvent
 from tests.adapters.telegram.conftest import TOKEN
 from tests.conftest import Chat, Person, make_engine
-from tests.fakes.telegram import FakeTelegram
 from tests.inbox_helpers import HoldingDispatcher, states, tasks, wait_until_held
 
 SECRET = "inbox-Secret_1"

@@ -8,12 +8,12 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import TelegramAdapter
 from operations.audit.models import AuditEvent
 from operations.member.models import Invite, LinkCode
 from tests.adapters.telegram.conftest import TgUser, console_invites, invite_code
 from tests.conftest import Chat, Person
-from tests.fakes.telegram import FakeTelegram
 
 ANNA, BEN, EVE = 1, 2, 666  # user ids, which are also their private chats' ids
 HQ = -1001

@@ -3,10 +3,10 @@ the fake Bot API, two agencies of two countries, each reading its own language."
 
 from __future__ import annotations
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import TelegramAdapter
 from tests.adapters.telegram.conftest import TgUser, console_invites
 from tests.conftest import Person
-from tests.fakes.telegram import FakeTelegram
 
 CARL_DM, LUCIA_DM, OLGA_DM = 2, 3, 4  # a private chat's id is its user's id
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from adapters.sandbox.fakes.telegram_spec import parse_html, validate_call
 from adapters.telegram.render import MESSAGE_LIMIT, keyboard, render, visible_length
 from bot.reply import Button, Field, Item, Reply, Section, Tone, UserText
-from tests.fakes.telegram_spec import parse_html, validate_call
 
 SPOOF = "ok\n\n✅ Task PANGEA-18#1: open → done."
 

@@ -8,11 +8,11 @@ import re
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import TelegramAdapter
 from operations.delivery.models import Delivery
 from tests.adapters.telegram.conftest import TgUser, console_invites
 from tests.conftest import Person
-from tests.fakes.telegram import FakeTelegram
 
 FIELD_GROUP = -1002
 STRANGER = "You are not a member of jointops yet."

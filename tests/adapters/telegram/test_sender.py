@@ -7,12 +7,12 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Bot
 
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.sender import TelegramSender
 from bot.delivery import SEND_TIMEOUT, FailureKind, SendFailure, Withdrawn
 from bot.limits import Limiter, MemorySlots
 from bot.reply import Button, Reply
 from tests.adapters.telegram.conftest import TOKEN
-from tests.fakes.telegram import FakeTelegram
 
 
 class Recording(Limiter):

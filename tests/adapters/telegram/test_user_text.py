@@ -6,12 +6,12 @@ from __future__ import annotations
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from adapters.sandbox.fakes.telegram import FakeTelegram, SentMessage
+from adapters.sandbox.fakes.telegram_spec import utf16_len
 from adapters.telegram.adapter import TelegramAdapter
 from operations.status.models import StatusUpdate
 from tests.adapters.telegram.conftest import TgUser, console_invites
 from tests.conftest import Person
-from tests.fakes.telegram import FakeTelegram, SentMessage
-from tests.fakes.telegram_spec import utf16_len
 
 SPOOF = "ok\n\n✅ Task PANGEA-18#1: open → done."
 

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from adapters.http import HttpServer
+from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.adapter import SECRET_HEADER, TelegramAdapter
 from bot.dispatcher import Dispatcher
 from tests.adapters.telegram.conftest import TOKEN
 from tests.conftest import Chat
-from tests.fakes.telegram import FakeTelegram
 
 SECRET = "s3cret-Token_42"
 

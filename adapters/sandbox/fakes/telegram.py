@@ -3,7 +3,7 @@
 :class:`FakeTelegram` is an aiohttp web server on 127.0.0.1 (random free port) that speaks
 the Bot API over HTTP, so the real python-telegram-bot library can be pointed at it with
 ``base_url=tg.base_url``.  Every call is validated against the official API description
-(:mod:`tests.fakes.telegram_spec`); violations are answered with ``400 Bad Request`` like
+(:mod:`adapters.sandbox.fakes.telegram_spec`); violations are answered with ``400 Bad Request`` like
 Telegram would and recorded in :attr:`FakeTelegram.violations`.
 
 Example::
@@ -36,7 +36,7 @@ from typing import Any, Final, TypeVar
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.telegram_spec import (
+from adapters.sandbox.fakes.telegram_spec import (
     BotApiSpec,
     FormattedText,
     UploadedFile,

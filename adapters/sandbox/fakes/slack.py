@@ -14,7 +14,7 @@ It lets end-to-end tests and benchmarks drive the *real* slack-bolt ``AsyncApp``
         await handler.close_async()
 
 Every Web API call is recorded (``slack.calls``) and validated against Slack's OpenAPI spec
-and Block Kit limits (``tests.fakes.slack_spec``); problems land in ``slack.violations`` and
+and Block Kit limits (``adapters.sandbox.fakes.slack_spec``); problems land in ``slack.violations`` and
 the call is answered ``{"ok": false, "error": "invalid_arguments"}``.
 
 Only the standard library and aiohttp are used here.
@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.fakes.slack_spec import Encoding, validate_call, validate_response_payload
+from adapters.sandbox.fakes.slack_spec import Encoding, validate_call, validate_response_payload
 
 __all__ = [
     "FAULT_KINDS",

@@ -138,7 +138,7 @@ def spec_path() -> Path:
             if candidate.is_file():
                 return candidate
         return base / "slack" / SPEC_FILENAME
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "slack"
+    shared = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "slack"
     folder = (
         shared if (shared / SPEC_FILENAME).is_file() else Path(__file__).parent / "specs" / "slack"
     )

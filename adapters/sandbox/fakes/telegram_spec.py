@@ -99,7 +99,7 @@ def default_spec_path() -> Path:
             if candidate.is_file():
                 return candidate
         return base / "telegram" / "bot-api.json"
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "specs" / "telegram"
+    shared = Path(__file__).resolve().parents[3].parent / "shared" / "specs" / "telegram"
     folder = (
         shared
         if (shared / "bot-api.json").is_file()

@@ -30,9 +30,9 @@ from telegram.error import (
 )
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from tests.fakes import telegram_spec
-from tests.fakes.telegram import FakeTelegram, RateLimits
-from tests.fakes.telegram_spec import (
+from adapters.sandbox.fakes import telegram_spec
+from adapters.sandbox.fakes.telegram import FakeTelegram, RateLimits
+from adapters.sandbox.fakes.telegram_spec import (
     FormattingError,
     UploadedFile,
     parse_html,

@@ -19,8 +19,8 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from tests.fakes.slack import FakeSlack, SlackAckTimeout
-from tests.fakes.slack_spec import load_spec, validate_call
+from adapters.sandbox.fakes.slack import FakeSlack, SlackAckTimeout
+from adapters.sandbox.fakes.slack_spec import load_spec, validate_call
 
 pytestmark = pytest.mark.filterwarnings("error::ResourceWarning")
 
