@@ -7,12 +7,11 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import notify
 from bot.context import Reader
-from bot.reply import Reply, to_json
+from bot.reply import Reply
 from operations.audit import service as audit_service
 from operations.audit.chain import Anchor
-from operations.delivery import service as delivery_service
-from operations.delivery.service import Outgoing
 from operations.member import service as member_service
 from operations.reminder import service as reminder_service
 
@@ -30,11 +29,12 @@ async def send_anchors(
         return 0
     sent = 0
     for member, agency, accounts in await member_service.admin_accounts(session):
-        zone = member.timezone or (agency.timezone if agency else None) or default_timezone
-        reader = Reader(
-            timezone=zone,
-            language=str(member.language or (agency.language if agency else default_language)),
+        reader = notify.person_reader(
+            member,
+            agency,
             now=now,
+            default_timezone=default_timezone,
+            default_language=default_language,
         )
         local = now.astimezone(reader.tz)
         start = datetime.combine(local.date(), ANCHOR_AT, tzinfo=reader.tz)
@@ -44,20 +44,16 @@ async def send_anchors(
         key = f"anchor:{member.id}:{local.date().isoformat()}"
         if not await reminder_service.record_fired(session, key=key, now=now):
             continue
-        payload = to_json(reader.tr.addressed(_message(reader, anchor)))
-        items = [
-            Outgoing(
-                dedupe_key=f"{key}@{a.platform}:{a.workspace}:{a.external_id}"[:200],
-                platform=a.platform,
-                workspace=a.workspace,
-                chat_id=a.external_id,
-                kind="anchor",
-                payload=payload,
-                agency_id=agency.id if agency else None,
-            )
-            for a in chats
-        ]
-        await delivery_service.enqueue(session, items=items, now=now)
+        await notify.to_person(
+            session,
+            reader=reader,
+            member=member,
+            agency=agency,
+            build=lambda r: _message(r, anchor),
+            kind="anchor",
+            key=key,
+            now=now,
+        )
         sent += 1
     return sent
 

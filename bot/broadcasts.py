@@ -12,6 +12,7 @@ from bot.views import (
     STATUS_NAMES,
     compact,
     due_in,
+    edited_title,
     mark_suspended,
     next_actions,
     span,
@@ -75,6 +76,14 @@ def _changed(r: Reader, event: Event) -> Reply:
         after=r._(STATUS_NAMES[task.status]),
     )
     return _task_reply(r, event, title)
+
+
+def _edited(r: Reader, event: Event) -> Reply:
+    task = _task(event)
+    changed = event.detail.get("changed", "").split()
+    reply = _task_reply(r, event, edited_title(r, task, changed))
+    reply.buttons.append(Button(r._("Task record"), f"task show {task.ref}"))
+    return reply
 
 
 def _noted(r: Reader, event: Event) -> Reply:
@@ -295,6 +304,7 @@ _RENDERERS: dict[EventKind, Render] = {
     EventKind.TASK_REOPENED: _changed,
     EventKind.TASK_CANCELLED: _changed,
     EventKind.TASK_NOTED: _noted,
+    EventKind.TASK_EDITED: _edited,
     EventKind.TASK_REMINDER: _reminder,
     EventKind.STATUS_POSTED: _status,
     EventKind.CADENCE_DUE: _cadence,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import when
 from bot.i18n import Translator
 from bot.registry import Registry
+from bot.reply import Reply
 from operations.acting import CHAT_ROLES, NO_HAND, Hand
 from operations.actor import Actor
 from operations.agency.models import Agency
@@ -46,6 +47,7 @@ class Invocation:
     via_button: bool = False
     text_shown: bool | None = None  # whether the chat saw the typed text (default: a group did)
     inbox: InboxClaim | None = None  # run from an inbox record (None: answered directly)
+    released: str | None = None  # a held command run on its approval: the request (R-12)
 
     @property
     def seen_by_chat(self) -> bool:
@@ -101,6 +103,8 @@ class Context:
     viewer: Viewer = NOBODY  # who will read the reply (the knowing policy's reader)
     # a reader's language and zone (their own, else their agency's, else the defaults)
     locale_of: Callable[[Member | None, Agency | None], tuple[Translator, ZoneInfo]] | None = None
+    # runs a command line as another account, in this transaction (a released request)
+    run_as: Callable[[Invocation], Awaitable[Reply]] | None = None
 
     def read_as(self, member: Member, agency: Agency | None) -> None:
         """From now on the reply is for this member (who just joined): their language, zone."""

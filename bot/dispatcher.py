@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import notify, when
+from bot import holding, notify, when
 from bot.binding import bind
 from bot.clock import Clock, SystemClock
 from bot.context import Context, Invocation
@@ -151,15 +151,8 @@ class Dispatcher:
             try:
                 async with session.begin():
                     now = self.clock.now()
-                    resolved = await member_service.resolve(
-                        session,
-                        platform=invocation.platform,
-                        workspace=invocation.workspace,
-                        external_id=invocation.user_id,
-                        now=now,
-                    )
-                    actor, member, agency = resolved if resolved else (None, None, None)
-                    tr, tz = self._locale(member, agency)  # errors too speak the reader's language
+                    # errors too speak the reader's language
+                    actor, tr, tz = await self._who(session, invocation, now)
                     command, rest = self.registry.resolve(tokenize(invocation.text))
                     reply = await self._run(session, invocation, command, rest, actor, tr, tz, now)
                     if invocation.inbox is not None:  # ran: never again, even after a crash
@@ -273,14 +266,39 @@ class Dispatcher:
             registry=self.registry,
             viewer=await self._viewer(session, invocation, command, args, actor),
             locale_of=self._locale,
+            run_as=lambda other: self._run_as(session, other, now),
         )
-        reply = await command.handler(context, args)
+        reply = await holding.hold(context, command, args) or await command.handler(context, args)
         emitted = events.take(session)
         if emitted:
+            # a released request's asker reads its reply in private: their chat hears it too
             origin = (invocation.platform, invocation.workspace, invocation.chat_id)
-            fanout = await notify.publish(session, emitted, now=now, skip=origin)
+            skip = None if invocation.released else origin
+            fanout = await notify.publish(session, emitted, now=now, skip=skip)
             reply.lines.append(sent_line(context, fanout))
         return context.tr.addressed(reply)
+
+    async def _run_as(self, session: AsyncSession, invocation: Invocation, now: datetime) -> Reply:
+        """Run a command line as the account it names, in this session's transaction (a
+        released request, as its requester): DomainError and UsageError propagate."""
+        actor, tr, tz = await self._who(session, invocation, now)
+        command, rest = self.registry.resolve(tokenize(invocation.text))
+        return await self._run(session, invocation, command, rest, actor, tr, tz, now)
+
+    async def _who(
+        self, session: AsyncSession, invocation: Invocation, now: datetime
+    ) -> tuple[Actor | None, Translator, ZoneInfo]:
+        """The member behind the invocation's account (None: a stranger), and how they read."""
+        resolved = await member_service.resolve(
+            session,
+            platform=invocation.platform,
+            workspace=invocation.workspace,
+            external_id=invocation.user_id,
+            now=now,
+        )
+        actor, member, agency = resolved if resolved else (None, None, None)
+        tr, tz = self._locale(member, agency)
+        return actor, tr, tz
 
     @staticmethod
     async def _viewer(

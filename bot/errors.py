@@ -33,6 +33,7 @@ KIND_NAMES = {
     "reminder": N_("reminder"),
     "result": N_("result"),
     "status_update": N_("status update"),
+    "release": N_("release request"),
 }
 
 CONFLICTS = {
@@ -46,6 +47,10 @@ CONFLICTS = {
     ("invite", "expired"): N_("Invite {key} has already expired; there is nothing to revoke."),
     ("channel", "not_linked"): N_("This chat is not linked to any agency."),
     ("result", "withdrawn"): N_("Result {key} has already been withdrawn."),
+    ("release", "approved"): N_("{key} has already been approved."),
+    ("release", "rejected"): N_("{key} has already been rejected."),
+    ("release", "failed"): N_("{key} was approved already (it could not run)."),
+    ("release", "expired"): N_("{key} has expired: held requests wait 24 hours. Ask again."),
     ("ack", "acknowledged"): N_(
         "Status update {key} has already been acknowledged for your agency."
     ),
@@ -115,6 +120,7 @@ INVALID = {
         "Status update {key} was not sent to {agency} for acknowledgement: "
         "each agency it reached acknowledges it for itself."
     ),
+    ("four_eyes", "unchanged"): N_("Four eyes are already {value} for {operation}."),
     ("agency", "has_open_tasks"): N_(
         "{agency} still has open tasks in {operation} ({count}): reassign or cancel them first."
     ),
@@ -126,6 +132,9 @@ NOT_PERMITTED = {
     "self_remove": N_("You cannot remove yourself; ask another admin or coordinator."),
     "self_role": N_("You cannot change your own role; ask another admin or coordinator."),
     "not_yours": N_("Reminder {key} was set by someone else: only they may cancel it."),
+    "own_request": N_(
+        "You asked for {key} yourself: another person must approve it, whichever account you use."
+    ),
 }
 
 TEXT_PROBLEMS = {

@@ -16,6 +16,7 @@ from bot.context import Reader
 from bot.reply import Reply, to_json
 from bot.views import Fanout
 from operations.acting import NO_HAND, Hand, Stance
+from operations.agency.models import Agency
 from operations.channel import service as channel_service
 from operations.channel.service import Destination
 from operations.delivery import service as delivery_service
@@ -24,6 +25,8 @@ from operations.events import Event
 from operations.events import audience as event_audience
 from operations.events import stances as event_stances
 from operations.knowing import Verdict
+from operations.member import service as member_service
+from operations.member.models import Member
 
 Origin = tuple[str, str, str]  # (platform, workspace, chat) where the command was typed
 
@@ -63,12 +66,69 @@ async def send(
                 chat_id=d.chat_id,
                 kind=kind,
                 payload=rendered[look],
-                agency_id=d.agency_id,
+                agency_id=d.agency_id or None,  # 0: a person of no agency
                 operation_id=operation_id,
             )
         )
     await delivery_service.enqueue(session, items=items, now=now)
     return Fanout(agencies=len(agencies), chats=len(items))
+
+
+def person_reader(
+    member: Member,
+    agency: Agency | None,
+    *,
+    now: datetime,
+    default_timezone: str = "UTC",
+    default_language: str = "en",
+) -> Reader:
+    """How a person reads: their own language and zone, else their agency's, else the
+    defaults."""
+    return Reader(
+        timezone=member.timezone or (agency.timezone if agency else None) or default_timezone,
+        language=str(member.language or (agency.language if agency else None) or default_language),
+        now=now,
+    )
+
+
+async def to_person(
+    session: AsyncSession,
+    *,
+    reader: Reader,
+    member: Member,
+    agency: Agency | None,
+    build: Callable[[Reader], Reply],
+    kind: str,
+    key: str,
+    now: datetime,
+    operation_id: int | None = None,
+) -> int:
+    """Queue `build(reader)` to the private chat of each of a person's chat accounts (the
+    console receives nothing); returns how many chats."""
+    identities = await member_service.identities(session, member_id=member.id)
+    destinations = [
+        Destination(
+            i.platform,
+            i.workspace,
+            i.external_id,
+            agency.id if agency else 0,
+            agency.code if agency else "",
+            reader.tz.key,
+            reader.tr.language,
+        )
+        for i in identities
+        if i.platform != "console"
+    ]
+    sent = await send(
+        session,
+        destinations=destinations,
+        build=build,
+        kind=kind,
+        key=key,
+        operation_id=operation_id,
+        now=now,
+    )
+    return sent.chats
 
 
 async def agencies(session: AsyncSession, *agency_ids: int) -> list[Destination]:

@@ -64,7 +64,7 @@ GRANT_TEXTS = {
 ACTION_NAMES = {
     Action.CREATE_OPERATION: N_("create operations (op new)"),
     Action.RUN_OPERATION: N_(
-        "run an operation (op start, suspend, resume, close, join, remove, cadence)"
+        "run an operation (op start, suspend, resume, close, join, remove, cadence, four-eyes)"
     ),
     Action.POST_STATUS: N_("post status updates (status)"),
     Action.MANAGE_TASK: N_(
@@ -75,11 +75,12 @@ ACTION_NAMES = {
     ),
     Action.RECORD_RESULT: N_("record and withdraw results (result, result undo)"),
     Action.ACKNOWLEDGE: N_("acknowledge status updates (ack)"),
+    Action.RELEASE: N_("approve or reject held actions of a four-eyes operation (release)"),
     Action.MANAGE_PEOPLE: N_("manage people (invite, invite list/revoke, member role/remove)"),
     Action.SEE_PEOPLE: N_("see who belongs to an agency (member list)"),
     Action.LINK_CHAT: N_("link and unlink chats (link, unlink)"),
     Action.MANAGE_AGENCIES: N_("register and edit agencies (agency add, edit)"),
-    Action.READ: N_("read an operation (summary, task list, task show, results, op show)"),
+    Action.READ: N_("read an operation (summary, task list, task show, results, op show, export)"),
 }
 
 
@@ -172,6 +173,7 @@ EVENT_NAMES = {
     EventKind.TASK_REOPENED: "`task reopen`",
     EventKind.TASK_CANCELLED: "`task cancel`",
     EventKind.TASK_NOTED: "`task note`",
+    EventKind.TASK_EDITED: "`task edit`",
     EventKind.TASK_REMINDER: "reminders on a task",
     EventKind.STATUS_POSTED: '`status CODE "text"`',
     EventKind.CADENCE_DUE: "status cadence reminder",

@@ -78,6 +78,9 @@ class Command:
     public: bool = False  # strangers may run it too
     private: bool = False  # answered to the asker alone (codes, personal details)
     aliases: tuple[str, ...] = ()
+    # four eyes: whether, with these arguments, it waits for a second person's approval in an
+    # operation with four eyes on (bot.holding); None: never held
+    held: Callable[[dict[str, Any]], bool] | None = None
 
     @property
     def path(self) -> str:
@@ -102,6 +105,7 @@ class Registry:
         public: bool = False,
         private: bool = False,
         aliases: tuple[str, ...] = (),
+        held: Callable[[dict[str, Any]], bool] | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator declaring a handler as the command `path` ("task add")."""
         name, _, sub = path.partition(" ")
@@ -117,6 +121,7 @@ class Registry:
                 public=public,
                 private=private,
                 aliases=aliases,
+                held=held,
             )
             group = self.commands.setdefault(name, {})
             if command.sub in group:

@@ -10,12 +10,11 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot import notify, when
+from bot import holding, notify
 from bot.anchors import send_anchors
 from bot.clock import Clock
 from bot.context import Reader
 from bot.reply import Button, Item, Reply
-from operations.channel.service import Destination
 from operations.events import Event, EventKind
 from operations.inbound import service as inbound_service
 from operations.member import service as member_service
@@ -126,6 +125,7 @@ class ReminderSweeper:
                     await notify.publish(session, [event], now=now)
                     fired += 1
             fired += await self._ack_chases(session, now)
+            fired += await holding.expire(session, now=now)
             fired += await self._digests(session, now)
             await inbound_service.forget_old(session, now=now)
         if fired:
@@ -177,41 +177,31 @@ class ReminderSweeper:
     async def _digests(self, session: AsyncSession, now: datetime) -> int:
         sent = 0
         for member in await reminder_service.digest_members(session):
-            zone = member.timezone or (member.agency.timezone if member.agency else None)
-            tz = when.load_timezone(zone or self.default_timezone)
-            local = now.astimezone(tz)
+            reader = notify.person_reader(
+                member,
+                member.agency,
+                now=now,
+                default_timezone=self.default_timezone,
+                default_language=self.default_language,
+            )
+            local = now.astimezone(reader.tz)
             hour, minute = (int(x) for x in str(member.digest_at).split(":"))
-            start = datetime.combine(local.date(), time(hour, minute), tzinfo=tz)
+            start = datetime.combine(local.date(), time(hour, minute), tzinfo=reader.tz)
             if not start <= local < start + DIGEST_WINDOW:
                 continue
             key = f"digest:{member.id}:{local.date().isoformat()}"
             if not await reminder_service.record_fired(session, key=key, now=now):
                 continue
-            await self._digest(session, member, tz.key, now, key)
+            await self._digest(session, member, reader, now, key)
             sent += 1
         return sent
 
     async def _digest(
-        self, session: AsyncSession, member: Member, zone: str, now: datetime, key: str
+        self, session: AsyncSession, member: Member, reader: Reader, now: datetime, key: str
     ) -> None:
         agency = member.agency
         actor = member_service.actor_for(member, agency, platform="digest")
         lines = await summary_service.overview(session, actor=actor, now=now)
-        language = str(member.language or (agency.language if agency else self.default_language))
-        identities = await member_service.identities(session, member_id=member.id)
-        destinations = [
-            Destination(
-                i.platform,
-                i.workspace,
-                i.external_id,
-                agency.id if agency else 0,
-                agency.code if agency else "",
-                zone,
-                language,
-            )
-            for i in identities
-            if i.platform != "console"  # the console cannot receive messages
-        ]
 
         def build(r: Reader) -> Reply:
             reply = Reply(
@@ -241,12 +231,13 @@ class ReminderSweeper:
                 reply.lines.append(r._("No active operation."))
             return reply
 
-        await notify.send(
+        await notify.to_person(
             session,
-            destinations=destinations,
+            reader=reader,
+            member=member,
+            agency=agency,
             build=build,
             kind="digest",
             key=key,
-            operation_id=None,
             now=now,
         )

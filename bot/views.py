@@ -72,6 +72,20 @@ def next_actions(ctx: Localizer, task: Task, hand: Hand) -> list[Button]:
     return [Button(_("Reopen"), f"task reopen {ref}")]
 
 
+EDITED_NAMES = {
+    "title": N_("title"),
+    "details": N_("details"),
+    "priority": N_("priority"),
+    "tlp": N_("TLP marking"),
+}
+
+
+def edited_title(ctx: Localizer, task: Task, changed: list[str]) -> str:
+    """ "Task PANGEA-18#2 edited: priority, title." (a reply to task edit, and its notice)."""
+    names = ", ".join(ctx._(EDITED_NAMES[name]) for name in changed if name in EDITED_NAMES)
+    return ctx._("Task {ref} edited: {changes}.", ref=task.ref, changes=names or "—")
+
+
 def task_line(ctx: Localizer, task: Task) -> str:
     """One line: reference, title, assignee, status, due time, flags (values isolated for a
     right-to-left reader)."""

@@ -26,6 +26,7 @@ class Action(StrEnum):
     UPDATE_TASK = "update_task"  # task start/done/block/reopen/note, remind, snooze, remind cancel
     RECORD_RESULT = "record_result"  # result, result undo
     ACKNOWLEDGE = "acknowledge"  # ack: for the member's own agency
+    RELEASE = "release"  # release approve/reject (four eyes; never one's own request)
     MANAGE_PEOPLE = "manage_people"  # invite, invite list/revoke, member role/remove
     SEE_PEOPLE = "see_people"  # member list (a read: supervisors too)
     LINK_CHAT = "link_chat"  # link, unlink
@@ -94,6 +95,7 @@ ACTING: dict[Action, tuple[Grant, ...]] = {
         ADMINS,
         *(Grant(role, TAKING_PART, Scope.OWN) for role in Role if role != Role.ADMIN),
     ),
+    Action.RELEASE: (ADMINS, Grant(Role.COORDINATOR, LEADING)),
     Action.MANAGE_PEOPLE: (
         ADMINS,
         Grant(Role.COORDINATOR, scope=Scope.OWN, targets=frozenset({Role.LIAISON, Role.OBSERVER})),

@@ -74,6 +74,16 @@ class ResultKind(StrEnum):
     OTHER = "other"
 
 
+class ReleaseState(StrEnum):
+    """Where a four-eyes release request stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"  # and run
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    FAILED = "failed"  # approved, but the action could no longer be done
+
+
 class TLP(StrEnum):
     """Traffic Light Protocol 2.0 markings, least to most restricted."""
 

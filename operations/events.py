@@ -39,6 +39,7 @@ class EventKind(StrEnum):
     TASK_REOPENED = "task.reopen"
     TASK_CANCELLED = "task.cancel"
     TASK_NOTED = "task.note"
+    TASK_EDITED = "task.edit"  # its title, priority, marking or details changed
     TASK_REMINDER = "reminder"
     STATUS_POSTED = "status"
     CADENCE_DUE = "cadence"  # no status update on the operation for longer than its cadence
@@ -71,6 +72,7 @@ HEARS: dict[EventKind, tuple[Party, ...]] = {
     EventKind.TASK_REOPENED: _ASSIGNEE_AND_LEAD,
     EventKind.TASK_CANCELLED: _ASSIGNEE_AND_LEAD,
     EventKind.TASK_NOTED: _ASSIGNEE_AND_LEAD,
+    EventKind.TASK_EDITED: _ASSIGNEE_AND_LEAD,
     EventKind.TASK_REMINDER: (Party.ASSIGNEE,),
     EventKind.STATUS_POSTED: (Party.TAKING_PART,),
     EventKind.CADENCE_DUE: (Party.LEAD,),
@@ -92,6 +94,7 @@ _TASK_KINDS = (
     EventKind.TASK_REOPENED,
     EventKind.TASK_CANCELLED,
     EventKind.TASK_NOTED,
+    EventKind.TASK_EDITED,
     EventKind.TASK_REMINDER,
 )
 # what carries the marking of an event's content (None: the event carries no marked content)

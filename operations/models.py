@@ -9,6 +9,7 @@ from operations.inbound.models import InboundEvent
 from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
 from operations.ratelimit.models import RateSlot
+from operations.release.models import ReleaseRequest
 from operations.reminder.models import Reminder, ReminderLog
 from operations.result.models import Result
 from operations.status.models import Ack, StatusUpdate
@@ -30,6 +31,7 @@ __all__ = [
     "Operation",
     "Participation",
     "RateSlot",
+    "ReleaseRequest",
     "Reminder",
     "ReminderLog",
     "Result",

@@ -3,6 +3,7 @@
 from bot.commands import general  # noqa: I001 - declaration order is help order
 from bot.commands import member, me
 from bot.commands import agency, operation, task, task_record, status, ack, summary, remind, result
+from bot.commands import release
 from bot.commands.base import REGISTRY
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "me",
     "member",
     "operation",
+    "release",
     "remind",
     "result",
     "status",

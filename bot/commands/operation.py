@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands.base import AGENCY, OPERATION, REGISTRY, TLP_FLAG
+from bot.commands.base import AGENCY, OPERATION, REGISTRY, TLP_FLAG, four_eyes
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
@@ -35,6 +35,13 @@ from operations.validation import NAME_MAX
     ),
     Param("WHEN", Kind.WHEN, flag="ends", required=False, help=N_("planned end")),
     TLP_FLAG,
+    Param(
+        "four-eyes",
+        Kind.SWITCH,
+        flag="four-eyes",
+        required=False,
+        help=N_("broadcasts, closing, membership and exports wait for a second person"),
+    ),
     summary=N_("Create an operation (planned until started)."),
     action=Action.CREATE_OPERATION,
 )
@@ -47,6 +54,7 @@ async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
         lead_code=args["lead"],
         ends_at=args["ends"],
         tlp=TLP(args["tlp"]) if args["tlp"] else TLP.AMBER,
+        four_eyes=args["four_eyes"],
         now=ctx.now,
     )
     _ = ctx._
@@ -59,6 +67,7 @@ async def op_new(ctx: Context, args: dict[str, Any]) -> Reply:
             Field(_("Lead"), operation.lead_agency.code),
             Field(_("Status"), _(OPERATION_STATUS_NAMES[operation.status])),
             Field(_("Ends"), ctx.when(operation.ends_at)),
+            Field(_("Four eyes"), _("on") if operation.four_eyes else _("off")),
         ],
         lines=[
             _(
@@ -119,6 +128,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
             Field(_("Lead"), f"{op.lead_agency.code} ({op.lead_agency.name})"),
             Field(_("Started"), ctx.when(op.starts_at)),
             Field(_("Ends"), ctx.when(op.ends_at)),
+            Field(_("Four eyes"), _("on") if op.four_eyes else _("off")),
         ],
     )
     for p in participants:
@@ -143,6 +153,7 @@ async def op_show(ctx: Context, args: dict[str, Any]) -> Reply:
     ),
     summary=N_("Add an agency to an operation."),
     action=Action.RUN_OPERATION,
+    held=four_eyes,
 )
 async def op_join(ctx: Context, args: dict[str, Any]) -> Reply:
     op, participation = await operation_service.add_participant(
@@ -220,6 +231,7 @@ SHOWN_OPEN = 20  # open tasks listed when op close is refused for them
     ),
     summary=N_("Close an operation for good (with open tasks: --force cancels them)."),
     action=Action.RUN_OPERATION,
+    held=four_eyes,
 )
 async def op_close(ctx: Context, args: dict[str, Any]) -> Reply:
     done = await closing.close_operation(
@@ -292,6 +304,7 @@ async def _open_tasks_refusal(ctx: Context, done: closing.Closing) -> Reply:
     AGENCY,
     summary=N_("Take an agency out of an operation (it must have no open task there)."),
     action=Action.RUN_OPERATION,
+    held=four_eyes,
 )
 async def op_remove(ctx: Context, args: dict[str, Any]) -> Reply:
     op, participation, cancelled = await operation_service.remove_participant(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.commands.base import OPERATION, REGISTRY, TLP_FLAG
+from bot.commands.base import OPERATION, REGISTRY, TLP_FLAG, four_eyes
 from bot.context import Context
 from bot.i18n import N_
 from bot.registry import Kind, Param
@@ -30,6 +30,7 @@ from operations.status.service import STATUS_TEXT_MAX
     ),
     summary=N_("Post a status update on an operation."),
     action=Action.POST_STATUS,
+    held=four_eyes,
 )
 async def status(ctx: Context, args: dict[str, Any]) -> Reply:
     operation, update = await status_service.post_status(

@@ -13,8 +13,10 @@ from bot.i18n import N_
 from bot.registry import Kind, Param
 from bot.reply import Field, Reply, Section, UserText
 from bot.views import (
+    EDITED_NAMES,
     PRIORITY_NAMES,
     STATUS_NAMES,
+    edited_title,
     mark_suspended,
     next_actions,
     task_fields,
@@ -28,12 +30,6 @@ from operations.task import service as task_service
 from operations.task.models import TEXT_MAX, TITLE_MAX, Task
 from operations.task.notes import Step
 
-EDITED_NAMES = {
-    "title": N_("title"),
-    "details": N_("details"),
-    "priority": N_("priority"),
-    "tlp": N_("TLP marking"),
-}
 TRANSITION_ACTIONS = {f"task.{a}" for a in ("start", "done", "block", "reopen", "cancel")}
 
 
@@ -225,12 +221,5 @@ async def task_edit(ctx: Context, args: dict[str, Any]) -> Reply:
         details=args["details"],
         now=ctx.now,
     )
-    _ = ctx._
-    reply = Reply(
-        title=_(
-            "Task {ref} edited: {changes}.",
-            ref=task.ref,
-            changes=", ".join(_(EDITED_NAMES[name]) for name in changed),
-        ),
-    )
+    reply = Reply(title=edited_title(ctx, task, changed))
     return await _with_task_line(ctx, reply, task)

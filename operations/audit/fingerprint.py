@@ -20,6 +20,7 @@ from operations.channel.models import Channel
 from operations.db import Base
 from operations.member.models import Identity, Invite, LinkCode, Member
 from operations.operation.models import Operation, Participation
+from operations.release.models import ReleaseRequest
 from operations.result.models import Result
 from operations.status.models import Ack, StatusUpdate
 from operations.task.models import Task, TaskNote
@@ -34,6 +35,14 @@ class Kind:
     name: str
     model: type[Base]
     fields: tuple[str, ...]
+    # fields added after rows of the kind were first audited: digested only when set (not
+    # None, not False), so that the digests recorded before they existed stay valid
+    later: tuple[str, ...] = ()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every field the digest may read."""
+        return self.fields + self.later
 
 
 KINDS = (
@@ -71,6 +80,7 @@ KINDS = (
             "tlp",
             "cadence_seconds",
         ),
+        later=("four_eyes",),
     ),
     Kind("participation", Participation, ("operation_id", "agency_id", "role")),
     Kind(
@@ -110,6 +120,11 @@ KINDS = (
     ),
     Kind("task_note", TaskNote, ("task_id", "author_id", "text", "created_at")),
     Kind("ack", Ack, ("status_update_id", "agency_id", "acknowledged_by_id", "acknowledged_at")),
+    Kind(
+        "release",
+        ReleaseRequest,
+        ("operation_id", "command", "requester_id", "state", "decided_by_id", "decided_at"),
+    ),
 )
 _BY_MODEL = {kind.model: kind for kind in KINDS}
 
@@ -137,6 +152,7 @@ def digest(kind: Kind, value: Callable[[str], Any]) -> str:
     """The digest of the fields of `kind`, each read by `value(field)` (an ORM row, a result
     row: the same digest for the same content)."""
     canonical = [kind.name, *(_plain(value(field)) for field in kind.fields)]
+    canonical += [[field, _plain(value(field))] for field in kind.later if value(field)]
     text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -45,7 +45,7 @@ async def _baseline(session: AsyncSession, *, now: datetime) -> int:
     for kind in KINDS:
         found = [
             (f"{kind.name}:{row.id}", digest(kind, row._mapping.__getitem__))
-            async for row in queries.stream_rows(session, kind.model, kind.fields)
+            async for row in queries.stream_rows(session, kind.model, kind.columns)
         ]
         for start in range(0, len(found), BASELINE_CHUNK):
             total += await _vouch(session, dict(found[start : start + BASELINE_CHUNK]), now)

@@ -87,7 +87,7 @@ async def _rows(session: AsyncSession, recorded: dict[str, str]) -> list[RowMism
     for kind in KINDS:
         if kind.model.__tablename__ not in present:
             continue
-        async for row in queries.stream_rows(session, kind.model, kind.fields):
+        async for row in queries.stream_rows(session, kind.model, kind.columns):
             key = f"{kind.name}:{row.id}"
             seen.add(key)
             last = recorded.get(key)

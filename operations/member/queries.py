@@ -168,11 +168,24 @@ async def invite_by_id(session: AsyncSession, invite_id: int) -> Invite | None:
 
 async def admin_accounts(session: AsyncSession) -> list[tuple[Member, Agency | None, Identity]]:
     """Every chat account of every admin still in, with the admin and their agency."""
+    return await _accounts(session, Member.role == Role.ADMIN)
+
+
+async def coordinator_accounts(
+    session: AsyncSession, agency_id: int
+) -> list[tuple[Member, Agency | None, Identity]]:
+    """Every chat account of every coordinator of an agency still in, with their agency."""
+    return await _accounts(session, Member.role == Role.COORDINATOR, Member.agency_id == agency_id)
+
+
+async def _accounts(
+    session: AsyncSession, *where: ColumnElement[bool]
+) -> list[tuple[Member, Agency | None, Identity]]:
     rows = await session.execute(
         select(Member, Agency, Identity)
         .join(Identity, Identity.member_id == Member.id)
         .outerjoin(Agency, Agency.id == Member.agency_id)
-        .where(Member.role == Role.ADMIN, Member.removed_at.is_(None))
+        .where(Member.removed_at.is_(None), *where)
         .order_by(Member.id, Identity.id)
     )
     return [(member, agency, identity) for member, agency, identity in rows]

@@ -268,8 +268,26 @@ async def admin_accounts(
     session: AsyncSession,
 ) -> list[tuple[Member, Agency | None, list[Identity]]]:
     """The admins still in, each with their agency and chat accounts."""
+    return _by_member(await queries.admin_accounts(session))
+
+
+async def agency_of(session: AsyncSession, *, member: Member) -> Agency | None:
+    """The member's agency (None for an admin or a supervisor of none)."""
+    return await session.get(Agency, member.agency_id) if member.agency_id is not None else None
+
+
+async def coordinator_accounts(
+    session: AsyncSession, *, agency_id: int
+) -> list[tuple[Member, Agency | None, list[Identity]]]:
+    """The coordinators of an agency still in, each with their agency and chat accounts."""
+    return _by_member(await queries.coordinator_accounts(session, agency_id))
+
+
+def _by_member(
+    rows: list[tuple[Member, Agency | None, Identity]],
+) -> list[tuple[Member, Agency | None, list[Identity]]]:
     found: dict[int, tuple[Member, Agency | None, list[Identity]]] = {}
-    for member, agency, identity in await queries.admin_accounts(session):
+    for member, agency, identity in rows:
         found.setdefault(member.id, (member, agency, []))[2].append(identity)
     return list(found.values())
 

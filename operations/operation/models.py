@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from operations.agency.models import Agency
@@ -32,6 +32,8 @@ class Operation(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # when the lead agency was told the planned end (ends_at) had passed; it is told once
     ends_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # four eyes: broadcasts, closing, membership changes and exports wait for a second person
+    four_eyes: Mapped[bool] = mapped_column(Boolean, default=False)
 
     lead_agency: Mapped[Agency] = relationship(lazy="raise")
 

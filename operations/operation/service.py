@@ -97,6 +97,7 @@ async def create_operation(
     ends_at: datetime | None = None,
     tlp: TLP = TLP.AMBER,
     objective: str | None = None,
+    four_eyes: bool = False,
     now: datetime,
 ) -> Operation:
     """Open a planned operation led by an agency (the creator's own by default)."""
@@ -120,6 +121,7 @@ async def create_operation(
         lead_agency_id=lead.id,
         ends_at=ends_at,
         tlp=tlp,
+        four_eyes=four_eyes,
         next_task_number=1,
         created_by_id=actor.member_id,
         created_at=now,
@@ -152,7 +154,7 @@ async def create_operation(
         action="operation.create",
         subject=f"operation:{op_code}",
         now=now,
-        details={"name": clean_name, "lead": lead.code, "tlp": str(tlp)},
+        details={"name": clean_name, "lead": lead.code, "tlp": str(tlp), "four_eyes": four_eyes},
         rows=[operation, *participations],
     )
     return operation

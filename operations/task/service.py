@@ -62,9 +62,18 @@ def _emit(
     *,
     before: TaskStatus | None = None,
     previous: Agency | None = None,
+    detail: dict[str, str] | None = None,
 ) -> None:
     key = f"task:{task.id}:{kind}:{now.isoformat()}"
-    event = Event(kind, task.operation, key, task=task, before=before, previous=previous)
+    event = Event(
+        kind,
+        task.operation,
+        key,
+        task=task,
+        before=before,
+        previous=previous,
+        detail=detail or {},
+    )
     events.emit(session, event)
 
 
@@ -351,6 +360,7 @@ async def edit_task(
         details=details_of,
         rows=[task],
     )
+    _emit(session, EventKind.TASK_EDITED, task, now, detail={"changed": " ".join(sorted(changed))})
     return task, sorted(changed)
 
 

@@ -28,6 +28,7 @@ for stance in Stance:
     ALLOWED.add((Action.LINK_CHAT, L, stance, True))
 for own in (True, False):
     ALLOWED.add((Action.RUN_OPERATION, C, LEAD, own))  # coordinators of the lead agency
+    ALLOWED.add((Action.RELEASE, C, LEAD, own))  # ... approve four-eyes requests
     ALLOWED.add((Action.POST_STATUS, C, LEAD, own))  # ... or of a participant agency
     ALLOWED.add((Action.POST_STATUS, C, PART, own))
     ALLOWED.add((Action.MANAGE_TASK, C, LEAD, own))  # lead coordinators: any task

@@ -31,6 +31,7 @@ HEARD_BY = {
     EventKind.TASK_REOPENED: TASK_AND_LEAD,
     EventKind.TASK_CANCELLED: TASK_AND_LEAD,
     EventKind.TASK_NOTED: TASK_AND_LEAD,  # task note
+    EventKind.TASK_EDITED: TASK_AND_LEAD,  # task edit
     EventKind.TASK_REMINDER: TASK_HEARERS,
     EventKind.STATUS_POSTED: {"FR-PN", "US-FBI", "SG-SPF", "IT-CC"},  # every agency taking part
     EventKind.CADENCE_DUE: {"FR-PN"},

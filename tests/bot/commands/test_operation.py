@@ -29,6 +29,7 @@ async def test_op_new_creates_a_planned_operation(world: World) -> None:
         "Lead": "ES-UCO",
         "Status": "planned",
         "Ends": "15 Dec 2026, 18:00 UTC",
+        "Four eyes": "off",
     }
     after = await db_state(world.chat.dispatcher.sessions)
     assert after.counts["operation"] == before.counts["operation"] + 1

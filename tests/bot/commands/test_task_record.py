@@ -244,3 +244,26 @@ async def test_task_add_takes_details(world: World) -> None:
         "3001",
         command="task add",
     )
+
+
+async def test_an_edit_is_announced_to_the_assignee_and_the_lead(world: World) -> None:
+    fr_group, es_group = await group_of(world, "FR-OCLCTIC"), await group_of(world, "ES-UCO")
+    us_group = await group_of(world, "US-FDA")  # not in PANGEA-18: hears nothing
+    mark = max((d.id for d in await deliveries(world)), default=0)
+    await ok(world.admin, 'task edit PANGEA-18#2 --title "Trace the processor" --priority high')
+    sent = {d.chat_id: from_json(d.payload) for d in await deliveries(world, mark)}
+    assert set(sent) == {fr_group.chat_id, es_group.chat_id}
+    assert us_group.chat_id not in sent
+    english = sent[fr_group.chat_id]  # the liaisons read English, their groups their agency's
+    assert "PANGEA-18#2" in english.title
+    assert "Trace the processor" in everything(english)
+
+
+async def test_an_edit_to_red_tells_groups_no_more_than_a_notice(world: World) -> None:
+    es_group = await group_of(world, "ES-UCO")
+    mark = max((d.id for d in await deliveries(world)), default=0)
+    await ok(world.admin, f'task edit PANGEA-18#2 --title "{SECRET}" --tlp RED')
+    sent = [from_json(d.payload) for d in await deliveries(world, mark)]
+    assert sent, "the assignee's group hears of it"
+    assert all(SECRET not in everything(reply) for reply in sent)
+    assert any(d.chat_id == es_group.chat_id for d in await deliveries(world, mark))

@@ -1,0 +1,1 @@
+"""Four-eyes release: actions held until a second person approves them."""
