@@ -12,6 +12,7 @@ What people typed must never pass for what the bot says, so every renderer follo
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -81,6 +82,15 @@ class Section:
     items: list[Item] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply (an export): adapters send it as a document, privately."""
+
+    filename: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+
 @dataclass(slots=True)
 class Reply:
     """A titled message: fields, lines, list items, sections and buttons, in that order,
@@ -98,6 +108,7 @@ class Reply:
     private: bool = False
     rtl: bool = False
     language: str = "en"  # what the reply is written in (renderers' own words follow it)
+    attachment: Attachment | None = None  # a file for the asker alone (with `private`)
 
     def text_lines(self) -> list[str]:
         """The reply as plain text lines, buttons left out."""
@@ -132,6 +143,12 @@ def to_json(reply: Reply) -> str:
     data["lines"] = _encode(reply.lines)
     for section, raw in zip(reply.sections, data["sections"], strict=True):
         raw["lines"] = _encode(section.lines)
+    if reply.attachment is not None:
+        data["attachment"] = {
+            "filename": reply.attachment.filename,
+            "media_type": reply.attachment.media_type,
+            "data": base64.b64encode(reply.attachment.data).decode("ascii"),
+        }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -157,4 +174,11 @@ def from_json(text: str) -> Reply:
         private=data["private"],
         rtl=data["rtl"],
         language=data.get("language", "en"),
+        attachment=_attachment(data.get("attachment")),
     )
+
+
+def _attachment(raw: dict[str, str] | None) -> Attachment | None:
+    if raw is None:
+        return None
+    return Attachment(raw["filename"], raw["media_type"], base64.b64decode(raw["data"]))

@@ -24,6 +24,7 @@ PROMPT = "jointops> "
 WELCOME = N_("jointops console: you are the local administrator. Type help, or quit to leave.")
 QUIT = {"quit", "exit", "\\q"}
 QUOTE = "│ "  # what starts every line of a person's own words (bot.reply's one rule)
+EXPORTS = Path("exports")  # where a reply's file (an export) is written, from the working directory
 
 
 def render(reply: Reply) -> str:
@@ -59,6 +60,11 @@ def _line(text: str, indent: str = "") -> str:
     return indent + one_line(text)
 
 
+def _save(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
 def _items(items: list[Item]) -> list[str]:
     lines: list[str] = []
     for item in items:
@@ -79,8 +85,10 @@ class ConsoleAdapter:
         stdout: TextIO,
         *,
         history: Path = prompt.HISTORY,
+        exports: Path = EXPORTS,
     ) -> None:
         self.dispatcher = dispatcher
+        self.exports = exports
         self.stdin = stdin
         self.stdout = stdout
         self.history = history
@@ -101,7 +109,12 @@ class ConsoleAdapter:
                 chat_title="console",
             )
         )
-        return render(reply)
+        if reply.attachment is None:
+            return render(reply)
+        path = self.exports / Path(reply.attachment.filename).name
+        await asyncio.to_thread(_save, path, reply.attachment.data)
+        saved = Translator(reply.language).gettext("Saved as {path}.", path=str(path))
+        return render(reply) + "\n" + (bidi.mark(saved) if reply.rtl else saved)
 
     async def run(self, *, interactive: bool) -> None:
         """Serve until end of input or `quit`: the prompt on a terminal, else a script, which

@@ -268,6 +268,8 @@ class SlackAdapter:
         """Through `response_url` while Slack accepts it, else in the channel; ephemeral when
         the answer is the person's alone (a button's error too). Raises SendFailure."""
         route = entry.route
+        if reply.attachment is not None:  # a file (an export): into the person's DM, first
+            await self.sender.upload(str(route["user"]), reply.attachment, comment=reply.title)
         ephemeral = reply.private or (route["kind"] == "action" and reply.tone == Tone.ERROR)
         url = route.get("response_url")
         fresh = self.dispatcher.clock.now() - entry.received_at < RESPONSE_URL_VALID

@@ -15,6 +15,8 @@ BOT_SCOPES = [
     "users:read",
     "channels:read",
     "groups:read",
+    "im:write",  # conversations.open: an export goes to the asker's direct message
+    "files:write",  # the external upload of an export
 ]
 
 

@@ -10,7 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.render import messages
 from bot.delivery import FailureKind, Ready, SendFailure, Sent, Withdrawn
 from bot.limits import Limiter, local_limiter
-from bot.reply import Reply
+from bot.reply import Attachment, Reply
 
 PERMANENT_ERRORS = frozenset(
     {
@@ -85,4 +85,30 @@ class SlackSender:
             except (ClientError, TimeoutError, OSError) as error:
                 raise SendFailure(FailureKind.TRANSIENT, type(error).__name__) from error
             ts = str(response.get("ts", ""))
+        if reply.attachment is not None:
+            await self.upload(chat_id, reply.attachment, comment=reply.title)
         return Sent(message_id=ts)
+
+    async def upload(self, chat_id: str, file: Attachment, *, comment: str) -> str:
+        """Send a file into a conversation, or to a person (a user id: their direct message with
+        the bot, from conversations.open), by Slack's external upload: files.getUploadURLExternal,
+        the bytes to the URL it gives, files.completeUploadExternal. Returns the conversation's
+        id; raises SendFailure."""
+        try:
+            channel = chat_id
+            if chat_id.startswith(("U", "W")):
+                opened = await self.client.conversations_open(users=chat_id)
+                channel = str((opened.get("channel") or {}).get("id", ""))
+            await self.limiter.acquire(self.platform, channel)
+            await self.client.files_upload_v2(
+                channel=channel,
+                content=file.data,
+                filename=file.filename,
+                title=file.filename,
+                initial_comment=comment,
+            )
+        except SlackApiError as error:
+            raise classify(error) from error
+        except (ClientError, TimeoutError, OSError) as error:
+            raise SendFailure(FailureKind.TRANSIENT, type(error).__name__) from error
+        return channel

@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from datetime import timedelta
 
-from telegram import Bot, LinkPreviewOptions, Message, ReplyParameters
+from telegram import Bot, InputFile, LinkPreviewOptions, Message, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -104,4 +104,27 @@ class TelegramSender:
                     await self.limiter.defer(self.platform, chat_id, failure.retry_after)
                 raise failure from error
         assert last is not None
+        if reply.attachment is not None:
+            last = await self._document(chat_id, reply)
         return Sent(message_id=str(last.message_id))
+
+    async def _document(self, chat_id: str, reply: Reply) -> Message:
+        """The reply's file (sendDocument), after its text."""
+        assert reply.attachment is not None
+        file = reply.attachment
+        await self.limiter.acquire(self.platform, chat_id)
+        try:
+            return await self.bot.send_document(
+                chat_id=chat_ref(chat_id),
+                document=InputFile(file.data, filename=file.filename, attach=True),
+                disable_content_type_detection=True,
+                read_timeout=self.timeout,
+                write_timeout=self.timeout,
+                connect_timeout=self.timeout,
+                pool_timeout=self.timeout,
+            )
+        except TelegramError as error:
+            failure = classify(error)
+            if failure.kind == FailureKind.RETRY_AFTER and failure.retry_after:
+                await self.limiter.defer(self.platform, chat_id, failure.retry_after)
+            raise failure from error

@@ -112,6 +112,14 @@ async def stream_rows(
     """Every row of a model's table: its id and these columns (no ORM objects: a whole
     database passes through), fetched in batches."""
     columns = table(model).c
+    connection = await session.connection()
+    present = {
+        column["name"]
+        for column in await connection.run_sync(
+            lambda sync: inspect(sync).get_columns(model.__tablename__)
+        )
+    }
+    fields = [f for f in fields if f in present]  # a database from before a column was added
     result = await session.stream(
         select(columns.id, *(columns[f] for f in fields))
         .order_by(columns.id)

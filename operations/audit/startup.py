@@ -44,7 +44,7 @@ async def _baseline(session: AsyncSession, *, now: datetime) -> int:
     total = 0
     for kind in KINDS:
         found = [
-            (f"{kind.name}:{row.id}", digest(kind, row._mapping.__getitem__))
+            (f"{kind.name}:{row.id}", digest(kind, row._mapping.get))
             async for row in queries.stream_rows(session, kind.model, kind.columns)
         ]
         for start in range(0, len(found), BASELINE_CHUNK):

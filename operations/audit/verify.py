@@ -93,7 +93,7 @@ async def _rows(session: AsyncSession, recorded: dict[str, str]) -> list[RowMism
             last = recorded.get(key)
             if last is None or last == GONE:
                 differ.append(RowMismatch(key, "unrecorded"))
-            elif last != digest(kind, row._mapping.__getitem__):
+            elif last != digest(kind, row._mapping.get):
                 differ.append(RowMismatch(key, "altered"))
     differ.extend(
         RowMismatch(key, "missing")

@@ -76,6 +76,10 @@ SAMPLES: dict[str, Sample] = {
     "results": Sample("results OP-1"),
     "ack": Sample("ack OP-1 1"),  # for the member's own agency; done once: "already" is allowed
     "acks": Sample("acks OP-1 1"),
+    "export": Sample("export OP-1 --format md"),
+    "op four-eyes": Sample("op four-eyes OP-1 on"),  # on from the start: "already" is allowed
+    "release approve": Sample("release approve R-1"),  # the admin's request: once decided,
+    "release reject": Sample('release reject R-1 "no"'),  # "already" is allowed
 }
 COMMANDS = {c.path: c for c in REGISTRY.all()}
 READS = {
@@ -85,10 +89,11 @@ READS = {
     "task show",
     "results",
     "acks",
+    "export",
 }  # need the READ grant; declared by no command
 ANYONE = {
     *("help", "start", "join", "connect", "whoami", "agency list", "op list", "digest"),
-    *("reminders", "me lang", "me tz"),
+    *("reminders", "me lang", "me tz", "release list"),
 }
 
 
@@ -127,6 +132,8 @@ async def _world(chat: Chat, admin: Person) -> dict[tuple[Role, str], Person]:
     await admin.says('remind OP-1#1 "in 1d"')  # reminder 1, for remind cancel
     await admin.says("result OP-1 arrests 1 --agency PT")  # result 1, for result undo
     await admin.says('status OP-1 "Phase 1" --ack')  # status update 1, for ack
+    await admin.says("op four-eyes OP-1 on")  # from now on status, op join... are held
+    await admin.says('status OP-1 "Phase 2"')  # R-1, for release approve and reject
     people = {}
     for role in ROLES:
         for agency in AGENCIES:

@@ -52,7 +52,7 @@ GONE = "-gone"  # a chat the bot was removed from: its deliveries fail for good
 GONE_REASON = "Forbidden: bot was kicked from the group chat"  # Telegram's words: verbatim
 # every kind of message the outbox carries: one per event, a RED task's notice, the daily
 # digest, the audit anchor (a new kind fails the test until the conversation produces it)
-DELIVERY_KINDS = {*map(str, EventKind), "notice", "digest", "anchor"}
+DELIVERY_KINDS = {*map(str, EventKind), "notice", "digest", "anchor", "release"}
 ERRORS = {
     "usage",  # an argument missing
     "unknown command",
@@ -240,6 +240,8 @@ async def converse(world: World, language: str) -> tuple[list[Said], list[Delive
     await ok(lea, "result OX websites 40 --agency LD")
     await ok(abe, "result undo OX 2")
     await ok(lea, "results OX")
+    await ok(ana, "export OX --format md")  # the file is checked in tests/bot/commands
+    await error("bad choice", ana, "export OX --format xls", "xls")
     await error("invalid value", abe, "result OX arrests -3")
     await error("usage", abe, "result OX arrests many", "many")
     await error("bad choice", abe, "result OX raids 3", "raids")
@@ -256,6 +258,18 @@ async def converse(world: World, language: str) -> tuple[list[Said], list[Delive
     await error("exists", abe, "ack OX 3")  # PT has already acknowledged it
     await error("invalid value", abe, "ack OX 1", "acks OX #1")  # #1 did not ask for it
     await error("not found", abe, "ack OX 9")
+    # four eyes: PT's status held until LD's coordinator approves; another rejected
+    await ok(lea, "op four-eyes OX on")
+    await ok(abe, 'status OX "Papa cuatro"')  # held as R-1; Lea is asked in private
+    await ok(abe, "release list")
+    await error("not permitted", abe, "release approve R-1")  # nobody approves their own
+    await ok(lea, "release approve R-1")
+    await error("exists", lea, "release approve R-1")
+    await ok(abe, 'status OX "Papa cinco"')
+    await ok(lea, 'release reject R-2 "Quebec nota"')
+    await ok(lea, "op four-eyes OX off")  # R-3, held as well
+    await ok(admin, "release approve R-3")
+    await error("usage", lea, "release approve tres", "tres")
     await ok(lea, "summary OX")
     await ok(ana, "summary")
 
@@ -380,6 +394,7 @@ ARGUMENT = (
     rf"--[a-z]+(?: (?:{_longest_first(CHOICES)})(?![\w-]))?"
     r'|"[^"]*"|«[^»]*»|[A-Z0-9#][^\s,.;:)»"]*'
     rf"|(?:{_longest_first(WORDS)})(?![\w-])"
+    rf"|(?:{_longest_first(CHOICES)})(?![\w-])"  # a choice typed as is (op four-eyes OX off)
 )
 VERBATIM = [
     # lists of choices and of subcommands, as a refusal or help lists what to type
@@ -413,6 +428,7 @@ VERBATIM = [
     re.compile(r"\b[A-Z][A-Za-z_]+(?:/[A-Za-z_]+)+\b|\bIANA\b"),
     # names of the product and the platforms; platform ids as accounts are shown (telegram:Ana)
     re.compile(r"\b(?:jointops|Telegram|Slack|telegram|slack|console)\b"),
+    re.compile(r"\b(?:PDF|CSV|MD|Markdown)\b"),  # the names of file formats (export)
     # ISO dates and times, zone abbreviations, language codes
     re.compile(r"\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d(?::\d\d)?Z?)?|\b\d\d:\d\d\b"),
     re.compile(r"\b(?:UTC|CET|CEST|JST|GST|EST|EDT)\b"),

@@ -117,6 +117,7 @@ DETAILS = {
     ("task", "unchanged"): {"ref": "PANGEA-18#1"},
     ("ack", "not_requested"): {"key": "PANGEA-18 #1"},
     ("ack", "not_asked"): {"key": "PANGEA-18 #1", "agency": "US-FDA"},
+    ("four_eyes", "unchanged"): {"value": "on", "operation": "PANGEA-18"},
 }
 
 

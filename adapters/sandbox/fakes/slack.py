@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from adapters.sandbox.fakes.slack_files import SlackFiles
 from adapters.sandbox.fakes.slack_spec import Encoding, validate_call, validate_response_payload
 
 __all__ = [
@@ -312,6 +313,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._socket_rr = itertools.count()
         self._runner: web.AppRunner | None = None
+        self.files = SlackFiles(self)  # conversations.open and the external file upload
 
         self.add_user(bot_user_id, name=bot_name, team_id=team_id, real_name=bot_name, is_bot=True)
 
@@ -329,6 +331,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_get("/socket", self._handle_socket)
         app.router.add_post("/response/{rid}", self._handle_response_url)
+        self.files.add_routes(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)
@@ -980,10 +983,16 @@ class FakeSlack:
         self.violations.append(f"{source}: {message}")
         self._notify()
 
+    #: called after every change (the sandbox's page follows the fake live); add with
+    #: ``fake.listeners = (*fake.listeners, callback)``
+    listeners: tuple[Callable[[], None], ...] = ()
+
     def _notify(self) -> None:
         for fut in self._waiters:
             if not fut.done():
                 fut.set_result(None)
+        for listener in self.listeners:
+            listener()
 
     async def _wait_until(
         self, predicate: Callable[[], bool], limit: float, describe: Callable[[], str]
@@ -1229,6 +1238,7 @@ class FakeSlack:
             "users.info": self._m_users_info,
             "conversations.info": self._m_conversations_info,
             "apps.connections.open": self._m_connections_open,
+            **self.files.handlers(),
         }
 
     def _m_auth_test(self, params: JsonDict) -> JsonDict:

@@ -145,9 +145,31 @@ def spec_path() -> Path:
     return folder / SPEC_FILENAME
 
 
+#: Methods the official spec lacks, described from Slack's public method pages in the same
+#: (Swagger 2.0) form: the external file upload (files.getUploadURLExternal,
+#: files.completeUploadExternal). The official spec's own methods always win.
+SUPPLEMENT = Path(__file__).parent / "specs" / "slack" / "files-upload-external.json"
+
+
 @functools.lru_cache(maxsize=4)
 def _load(path: Path) -> SlackSpec:
     raw = json.loads(path.read_text(encoding="utf-8"))
+    methods = _methods(raw)
+    for name, method in _methods(json.loads(SUPPLEMENT.read_text(encoding="utf-8"))).items():
+        methods.setdefault(name, method)
+    for name, extra in EXTRA_METHODS.items():
+        if name not in methods:
+            methods[name] = MethodSpec(
+                name,
+                {p: ParamSpec(p, False, "string", "formData") for p in extra},
+                frozenset({"POST"}),
+                False,
+            )
+    return SlackSpec(path=path, methods=methods)
+
+
+def _methods(raw: dict[str, Any]) -> dict[str, MethodSpec]:
+    """The methods a Swagger 2.0 description of the Web API declares."""
     methods: dict[str, MethodSpec] = {}
     for route, operations in raw.get("paths", {}).items():
         name = route.lstrip("/")
@@ -172,15 +194,7 @@ def _load(path: Path) -> SlackSpec:
                     location=p.get("in"),
                 )
         methods[name] = MethodSpec(name, params, frozenset(verbs), accepts_json)
-    for name, extra in EXTRA_METHODS.items():
-        if name not in methods:
-            methods[name] = MethodSpec(
-                name,
-                {p: ParamSpec(p, False, "string", "formData") for p in extra},
-                frozenset({"POST"}),
-                False,
-            )
-    return SlackSpec(path=path, methods=methods)
+    return methods
 
 
 def load_spec(path: Path | None = None) -> SlackSpec:

@@ -194,3 +194,15 @@ async def test_op_new_with_four_eyes_and_op_show_say_so(world: World) -> None:
     await ok(world.admin, "op show BRIDGE-1", "Four eyes: on")
     await ok(world.admin, "op show PANGEA-18", "Four eyes: off")
     await ok(world.admin, "op join BRIDGE-1 ES-UCO", "Held for release as R-1")
+
+
+async def test_a_held_export_reaches_its_requester_alone_once_approved(world: World) -> None:
+    asker, approver = await _four_eyes(world)
+    held = await ok(asker, "export PANGEA-18 --format csv", "Held for release as R-1")
+    assert held.attachment is None  # nothing of the document before the approval
+    await ok(approver, "release approve R-1")
+    [told] = await _private(world, asker)
+    assert told.attachment is not None and told.attachment.filename.endswith(".csv")
+    assert b"Raid warehouse 4" in told.attachment.data
+    assert "approved by Coordinator of FR-OCLCTIC" in told.lines[0]
+    assert all(reply.attachment is None for reply in await _private(world, approver))

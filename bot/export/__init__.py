@@ -1,0 +1,1 @@
+"""export: an operation's record as a document (Markdown, CSV, PDF with charts)."""

@@ -1,0 +1,1 @@
+"""An operation's record as one reader may read it, for exports."""
