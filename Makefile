@@ -8,7 +8,7 @@ LOCALE := bot/locale
 # compiled message catalogs (.mo): built at install and whenever their .po is newer
 COMPILED := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/jointops.po))
 
-.PHONY: install run console demo test test-postgres lint messages clean
+.PHONY: install run console demo sandbox test test-postgres lint messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ console: $(STAMP) $(COMPILED)
 
 demo: $(STAMP) $(COMPILED)
 	$(BIN)/jointops demo
+
+# the real bot against fake Telegram and Slack, every agency's chat in one page (PORT=8765)
+sandbox: $(STAMP) $(COMPILED)
+	$(BIN)/jointops sandbox --port $(or $(PORT),8765)
 
 test: $(STAMP) $(COMPILED)
 	$(BIN)/python -m pytest

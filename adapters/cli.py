@@ -38,6 +38,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start every configured adapter (the console when none is)")
     sub.add_parser("console", help="interactive prompt as the local administrator")
     sub.add_parser("demo", help="load a sample operation across 7 agencies")
+    sandbox = sub.add_parser(
+        "sandbox",
+        help="try the bot in a browser: every agency's Telegram and Slack chat, side by side",
+    )
+    sandbox.add_argument(
+        "--port", type=int, default=8765, help="the page's port on 127.0.0.1 (default 8765)"
+    )
     db = sub.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"])
     manifest = sub.add_parser("slack-manifest", help="print a Slack app manifest (JSON)")
@@ -155,6 +162,36 @@ async def _run(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await serve(settings, stop)
+    return 0
+
+
+async def _sandbox(settings: Settings, port: int) -> int:
+    """The real bot against fake platforms in this process, and the page that shows them."""
+    from adapters.sandbox.serve import PortTaken, serve_sandbox  # the fakes: only when asked
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+
+    def listening(url: str) -> None:
+        print(
+            f"jointops sandbox: starting at {url} (the demo, on a fresh temporary database)",
+            flush=True,
+        )
+
+    def ready(url: str) -> None:
+        print(
+            f"jointops sandbox: open {url} (Ctrl-C stops it; nothing leaves this machine)",
+            flush=True,
+        )
+
+    try:
+        await serve_sandbox(settings, port, stop, listening=listening, ready=ready)
+    except PortTaken as error:
+        print(f"jointops: {error}", file=sys.stderr)
+        return 2
+    print("jointops sandbox: stopped")
     return 0
 
 
@@ -316,7 +353,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _slack_manifest(settings.slack_command, args.http_url)
     if args.command == "audit":
         return _audit(settings, args.action, args.anchor)
+    if args.command == "sandbox" and not 0 <= args.port <= 65535:
+        print("jointops: --port: a port number from 0 to 65535", file=sys.stderr)
+        return 2
     commands = {
+        "sandbox": lambda s: _sandbox(s, args.port),
         "run": _run,
         "console": _console,
         "demo": _demo,

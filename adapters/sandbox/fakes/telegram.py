@@ -793,9 +793,15 @@ class FakeTelegram:
 
     # ---- internals: waiting -------------------------------------------------------------
 
+    #: called after every change (the sandbox's page follows the fake live); add with
+    #: ``fake.listeners = (*fake.listeners, callback)``
+    listeners: tuple[Callable[[], None], ...] = ()
+
     def _notify(self) -> None:
         self._changed.set()
         self._changed = asyncio.Event()
+        for listener in self.listeners:
+            listener()
 
     async def _wait_changed(self, seconds: float) -> None:
         """Sleep until the next state change or for ``seconds``, whichever comes first."""
