@@ -22,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from benchmarks import (
+    export,
     fanout,
     faults,
     load,
@@ -44,6 +45,7 @@ NAMES = (
     "load",
     "replicas",
     "faults",
+    "export",
 )
 USE_POSTGRES = ("summary", "load", "replicas")
 HEADER = ("benchmark", "measure", "jointops", "baseline", "ratio", "target", "met")
@@ -110,6 +112,7 @@ async def _main(args: argparse.Namespace) -> int:
         "load": lambda: load.run(sizes, pg_url),
         "replicas": lambda: replicas.run(sizes, pg_url),
         "faults": lambda: faults.run(sizes),
+        "export": lambda: export.run(sizes),
     }
     described = machine()
     print(f"jointops benchmarks ({'quick' if sizes.quick else 'full'}) on {described}", flush=True)

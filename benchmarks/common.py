@@ -80,6 +80,7 @@ class Sizes:
     replicas_chats: int  # Telegram groups one status fans out to, from 3 replicas
     kill_burst: int  # commands sent to the replica that is killed part-way
     faults_chats: tuple[int, int]  # Telegram groups, Slack channels of the faults fan-out
+    export_tasks: tuple[int, ...]  # tasks of the operations exported
 
     @classmethod
     def make(cls, quick: bool) -> Sizes:
@@ -104,6 +105,7 @@ class Sizes:
                 replicas_chats=120,
                 kill_burst=40,
                 faults_chats=(30, 10),
+                export_tasks=(200,),
             )
         return cls(
             quick=False,
@@ -125,6 +127,7 @@ class Sizes:
             replicas_chats=236,
             kill_burst=120,
             faults_chats=(99, 50),
+            export_tasks=(200, 2_000),
         )
 
 
