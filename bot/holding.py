@@ -39,9 +39,10 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
     released request). A command that would be refused is answered with that refusal."""
     if command.held is None or ctx.invocation.released or not command.held(args):
         return None
-    operation = await release_service.holds(ctx.session, code=str(args["code"]))
-    if operation is None:
+    four_eyes = await release_service.holds(ctx.session, code=str(args["code"]))
+    if four_eyes is None:
         return None
+    operation_id, code, lead = four_eyes
     try:
         async with ctx.session.begin_nested():
             tried = await command.handler(ctx, args)
@@ -54,7 +55,7 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
     held = await release_service.request(
         ctx.session,
         actor=ctx.member,
-        operation=operation,
+        operation_id=operation_id,
         command=inv.text,
         account=(inv.platform, inv.workspace, inv.user_id, inv.chat_id),
         now=ctx.now,
@@ -65,13 +66,13 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
         title=_(
             "Held for release as {ref}: {code} has four eyes on.",
             ref=held.ref,
-            code=operation.code,
+            code=code,
         ),
         lines=[
             _(
                 "An admin or a coordinator of {lead} other than you approves it with "
                 "release approve {ref}; it expires at {when}. You are told the outcome.",
-                lead=operation.lead_agency.code,
+                lead=lead,
                 ref=held.ref,
                 when=ctx.when(held.expires_at),
             )
@@ -82,7 +83,7 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
         reply.lines.append(
             _(
                 "No other coordinator of {lead} can be reached in private: tell an admin.",
-                lead=operation.lead_agency.code,
+                lead=lead,
             )
         )
     return reply

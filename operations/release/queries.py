@@ -26,7 +26,12 @@ def _loaded() -> tuple[Any, ...]:
 async def by_id(
     session: AsyncSession, request_id: int, *, lock: bool = False
 ) -> ReleaseRequest | None:
-    stmt = select(ReleaseRequest).options(*_loaded()).where(ReleaseRequest.id == request_id)
+    stmt = (
+        select(ReleaseRequest)
+        .options(*_loaded())
+        .where(ReleaseRequest.id == request_id)
+        .execution_options(populate_existing=True)  # rows a rolled-back trial run expired
+    )
     if lock:
         stmt = change_lock(stmt, ReleaseRequest)
     return await session.scalar(stmt)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from operations import acting, validation
 from operations.acting import Action
 from operations.actor import Actor
+from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.enums import ReleaseState
 from operations.errors import Conflict, Invalid, NotFound, NotPermitted
@@ -52,17 +53,21 @@ async def set_four_eyes(
     return operation
 
 
-async def holds(session: AsyncSession, *, code: str) -> Operation | None:
-    """The operation named by `code` if four eyes are on in it."""
+async def holds(session: AsyncSession, *, code: str) -> tuple[int, str, str] | None:
+    """The operation named by `code` if four eyes are on in it: its id, its code and its lead
+    agency's code (plain values: a trial run rolled back expires the rows it changed)."""
     operation = await operation_queries.by_code(session, code.strip().upper())
-    return operation if operation is not None and operation.four_eyes else None
+    if operation is None or not operation.four_eyes:
+        return None
+    lead = await session.get(Agency, operation.lead_agency_id)
+    return operation.id, operation.code, lead.code if lead else ""
 
 
 async def request(
     session: AsyncSession,
     *,
     actor: Actor,
-    operation: Operation,
+    operation_id: int,
     command: str,
     account: tuple[str, str, str, str],
     now: datetime,
@@ -71,7 +76,7 @@ async def request(
     `account` is where it was asked from: (platform, workspace, user id, chat id)."""
     platform, workspace, user_id, chat_id = account
     held = ReleaseRequest(
-        operation_id=operation.id,
+        operation_id=operation_id,
         command=command,
         requester_id=actor.member_id,
         platform=platform,
@@ -90,7 +95,7 @@ async def request(
         action="release.request",
         subject=f"release:{held.ref}",
         now=now,
-        details={"operation": operation.code, "command": command},
+        details={"operation_id": operation_id, "command": command},
         rows=[held],
     )
     return await _loaded(session, held.id)
