@@ -24,6 +24,15 @@ from operations.operation.models import Operation
 
 
 @dataclass(frozen=True, slots=True)
+class Defaults:
+    """Timezone and language for readers who have neither of their own (JOINTOPS_TIMEZONE,
+    JOINTOPS_LANGUAGE)."""
+
+    timezone: str = "UTC"
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
 class InboxClaim:
     """The inbox record a command runs from (bot.inbox), and the process that holds it: the
     dispatcher marks the record as run in the command's own transaction."""
@@ -105,6 +114,7 @@ class Context:
     locale_of: Callable[[Member | None, Agency | None], tuple[Translator, ZoneInfo]] | None = None
     # runs a command line as another account, in this transaction (a released request)
     run_as: Callable[[Invocation], Awaitable[Reply]] | None = None
+    defaults: Defaults = Defaults()  # the dispatcher's, for readers other than the caller
 
     def read_as(self, member: Member, agency: Agency | None) -> None:
         """From now on the reply is for this member (who just joined): their language, zone."""

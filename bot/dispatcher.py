@@ -7,7 +7,6 @@ import logging
 import random
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from bot import holding, notify, when
 from bot.binding import bind
 from bot.clock import Clock, SystemClock
 from bot.context import Context, Invocation
+from bot.context import Defaults as Defaults  # where the runtime and tests import it from
 from bot.errors import error_reply
 from bot.i18n import Translator
 from bot.metrics import Metrics
@@ -48,14 +48,6 @@ def personal(command: Command, *, mine: bool) -> bool:
     """Whether a command is answered to the asker alone: declared private (codes, personal
     details) or a personal list (`--mine`)."""
     return command.private or mine
-
-
-@dataclass(frozen=True, slots=True)
-class Defaults:
-    """Timezone and language for readers who have neither of their own."""
-
-    timezone: str = "UTC"
-    language: str = "en"
 
 
 class Dispatcher:
@@ -267,6 +259,7 @@ class Dispatcher:
             viewer=await self._viewer(session, invocation, command, args, actor),
             locale_of=self._locale,
             run_as=lambda other: self._run_as(session, other, now),
+            defaults=self.defaults,
         )
         reply = await holding.hold(context, command, args) or await command.handler(context, args)
         emitted = events.take(session)

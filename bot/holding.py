@@ -11,17 +11,20 @@ command line as its requester (bot.dispatcher, Context.run_as).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import notify
-from bot.context import Context, Reader
+from bot.context import Context, Defaults, Reader
 from bot.registry import Command
 from bot.reply import Button, Reply, Tone, UserText
 from operations import events
+from operations.agency.models import Agency
 from operations.member import service as member_service
+from operations.member.models import Member
 from operations.release import service as release_service
 from operations.release.models import ReleaseRequest
 
@@ -99,7 +102,7 @@ async def _ask_approvers(ctx: Context, held: ReleaseRequest) -> int:
     ):
         if member.id == held.requester_id:
             continue
-        reader = notify.person_reader(member, agency, now=ctx.now)
+        reader = _reader(member, agency, now=ctx.now, defaults=ctx.defaults)
         chats = await notify.to_person(
             ctx.session,
             reader=reader,
@@ -136,31 +139,53 @@ def approval_request(r: Reader, held: ReleaseRequest) -> Reply:
     )
 
 
-async def requester_reader(session: AsyncSession, held: ReleaseRequest, *, now: datetime) -> Reader:
-    """How a request's requester reads: their language and zone."""
+def _reader(member: Member, agency: Agency | None, *, now: datetime, defaults: Defaults) -> Reader:
+    """How a person reads: their own language and zone, else their agency's, else the
+    dispatcher's defaults."""
+    return notify.person_reader(
+        member,
+        agency,
+        now=now,
+        default_timezone=defaults.timezone,
+        default_language=defaults.language,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """A request's requester as they are told of it: their agency (read once) and how they
+    read."""
+
+    agency: Agency | None
+    reader: Reader
+
+
+async def requester(
+    session: AsyncSession, held: ReleaseRequest, *, now: datetime, defaults: Defaults
+) -> Requester:
+    """A request's requester: their agency, their language and zone."""
     agency = await member_service.agency_of(session, member=held.requester)
-    return notify.person_reader(held.requester, agency, now=now)
+    return Requester(agency, _reader(held.requester, agency, now=now, defaults=defaults))
 
 
 async def tell_requester(
-    session: AsyncSession, held: ReleaseRequest, build: Callable[[Reader], Reply], *, now: datetime
+    session: AsyncSession, held: ReleaseRequest, build: Callable[[Reader], Reply], *, to: Requester
 ) -> None:
     """What became of a request, to its requester in private (once per outcome)."""
-    agency = await member_service.agency_of(session, member=held.requester)
     await notify.to_person(
         session,
-        reader=notify.person_reader(held.requester, agency, now=now),
+        reader=to.reader,
         member=held.requester,
-        agency=agency,
+        agency=to.agency,
         build=build,
         kind="release",
         key=f"release:{held.id}:{held.state}",
-        now=now,
+        now=to.reader.now,
         operation_id=held.operation_id,
     )
 
 
-async def expire(session: AsyncSession, *, now: datetime) -> int:
+async def expire(session: AsyncSession, *, now: datetime, defaults: Defaults) -> int:
     """Requests whose 24 hours are up without a decision: expired, each requester told."""
     found = await release_service.expire(session, now=now)
     for held in found:
@@ -177,5 +202,6 @@ async def expire(session: AsyncSession, *, now: datetime) -> int:
                 private=True,
             )
 
-        await tell_requester(session, held, told, now=now)
+        to = await requester(session, held, now=now, defaults=defaults)
+        await tell_requester(session, held, told, to=to)
     return len(found)

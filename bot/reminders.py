@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import holding, notify
 from bot.anchors import send_anchors
 from bot.clock import Clock
-from bot.context import Reader
+from bot.context import Defaults, Reader
 from bot.reply import Button, Item, Reply
 from operations.events import Event, EventKind
 from operations.inbound import service as inbound_service
@@ -125,7 +125,8 @@ class ReminderSweeper:
                     await notify.publish(session, [event], now=now)
                     fired += 1
             fired += await self._ack_chases(session, now)
-            fired += await holding.expire(session, now=now)
+            defaults = Defaults(self.default_timezone, self.default_language)
+            fired += await holding.expire(session, now=now, defaults=defaults)
             fired += await self._digests(session, now)
             await inbound_service.forget_old(session, now=now)
         if fired:

@@ -122,8 +122,8 @@ async def release_approve(ctx: Context, args: dict[str, Any]) -> Reply:
         reason=None,
         now=ctx.now,
     )
-    reader = await holding.requester_reader(ctx.session, held, now=ctx.now)
-    outcome = await _release(ctx, held, reader)
+    requester = await holding.requester(ctx.session, held, now=ctx.now, defaults=ctx.defaults)
+    outcome = await _release(ctx, held, requester.reader)
     _ = ctx._
     name = held.requester.display_name
     if outcome.tone == Tone.ERROR:
@@ -132,7 +132,7 @@ async def release_approve(ctx: Context, args: dict[str, Any]) -> Reply:
             ctx.session, actor=ctx.member, held=held, now=ctx.now, failed=why
         )
         await holding.tell_requester(
-            ctx.session, held, now=ctx.now, build=_could_not_run(held, ctx.member.name, why)
+            ctx.session, held, _could_not_run(held, ctx.member.name, why), to=requester
         )
         return Reply(
             title=_("{ref} was approved but could not run.", ref=held.ref),
@@ -141,7 +141,7 @@ async def release_approve(ctx: Context, args: dict[str, Any]) -> Reply:
         )
     await release_service.record_decision(ctx.session, actor=ctx.member, held=held, now=ctx.now)
     await holding.tell_requester(
-        ctx.session, held, now=ctx.now, build=_ran(held, ctx.member.name, outcome)
+        ctx.session, held, _ran(held, ctx.member.name, outcome), to=requester
     )
     return Reply(
         title=_("{ref} approved and run as {name} asked.", ref=held.ref, name=name),
@@ -183,7 +183,8 @@ async def release_reject(ctx: Context, args: dict[str, Any]) -> Reply:
             reply.lines.append(UserText(held.reason))
         return reply
 
-    await holding.tell_requester(ctx.session, held, now=ctx.now, build=told)
+    requester = await holding.requester(ctx.session, held, now=ctx.now, defaults=ctx.defaults)
+    await holding.tell_requester(ctx.session, held, told, to=requester)
     return Reply(
         title=ctx._(
             "{ref} rejected; {name} is told.", ref=held.ref, name=held.requester.display_name

@@ -105,13 +105,14 @@ async def operation_record(
     every_task = await task_queries.list_for_operation(session, operation.id, limit=LIMIT)
     tasks = [t for t in every_task if lens.reads_task(t.tlp, t.assignee_agency_id)]
     every_update = await queries.updates(session, operation.id, limit=LIMIT)
-    updates = []
-    for update, author in every_update:
-        if lens.reads_status(update.tlp):
-            report = await status_service.ack_report(
-                session, actor=actor, code=operation.code, number=update.number, viewer=lens.viewer
-            )
-            updates.append((update, author, report))
+    readable_updates = [(u, author) for u, author in every_update if lens.reads_status(u.tlp)]
+    reports = await status_service.ack_reports(
+        session, operation=operation, updates=[u for u, _ in readable_updates], lens=lens
+    )
+    updates = [
+        (update, author, report)
+        for (update, author), report in zip(readable_updates, reports, strict=True)
+    ]
     results = await result_service.report(
         session, actor=actor, code=operation.code, viewer=lens.viewer
     )

@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from operations import acting
+from operations.acting import Action, Stance
 from operations.actor import Actor
 from operations.db import change_lock
-from operations.enums import ReleaseState, Role
-from operations.operation.models import Operation
+from operations.enums import ParticipationRole, ReleaseState
+from operations.operation.models import Operation, Participation
 from operations.release.models import ReleaseRequest
 
 
@@ -24,27 +26,42 @@ def _loaded() -> tuple[Any, ...]:
 
 
 async def by_id(
-    session: AsyncSession, request_id: int, *, lock: bool = False
+    session: AsyncSession, request_id: int, *, lock: bool = False, actor: Actor | None = None
 ) -> ReleaseRequest | None:
+    """The request; with `actor`, only if they may know of it (`known_to`)."""
     stmt = (
         select(ReleaseRequest)
         .options(*_loaded())
         .where(ReleaseRequest.id == request_id)
         .execution_options(populate_existing=True)  # rows a rolled-back trial run expired
     )
+    if actor is not None:
+        stmt = stmt.where(known_to(actor))
     if lock:
         stmt = change_lock(stmt, ReleaseRequest)
     return await session.scalar(stmt)
 
 
-def _concerns(actor: Actor) -> ColumnElement[bool]:
-    """The requests a member has a say in or asked for: their own, and, for a coordinator,
-    those of operations their agency leads (admins and supervisors: every request)."""
+def known_to(actor: Actor) -> ColumnElement[bool]:
+    """A WHERE clause on ReleaseRequest: the requests the member may know exist (need to
+    know). Its requester (the member, on any of their accounts); whoever may decide it (the
+    acting table's Action.RELEASE: admins, coordinators of the operation's lead agency); and
+    whoever reads everything (the knowing policy: admins, supervisors). To anyone else a
+    request is as one that does not exist: `release list`, approve and reject alike."""
+    if actor.reads_everything or acting.permits(Action.RELEASE, role=actor.role):
+        return true()
     own = ReleaseRequest.requester_id == actor.member_id
-    if actor.role == Role.COORDINATOR and actor.agency_id is not None:
-        leads = select(Operation.id).where(Operation.lead_agency_id == actor.agency_id)
-        return or_(own, ReleaseRequest.operation_id.in_(leads))
-    return own
+    deciding = [
+        ParticipationRole(stance)
+        for stance in Stance
+        if stance != Stance.NONE and acting.permits(Action.RELEASE, role=actor.role, stance=stance)
+    ]
+    if not deciding or actor.agency_id is None:
+        return own
+    decides = select(Participation.operation_id).where(
+        Participation.agency_id == actor.agency_id, Participation.role.in_(deciding)
+    )
+    return or_(own, ReleaseRequest.operation_id.in_(decides))
 
 
 async def pending(session: AsyncSession, actor: Actor, *, now: datetime) -> list[ReleaseRequest]:
@@ -53,10 +70,9 @@ async def pending(session: AsyncSession, actor: Actor, *, now: datetime) -> list
         select(ReleaseRequest)
         .options(*_loaded())
         .where(ReleaseRequest.state == ReleaseState.PENDING, ReleaseRequest.expires_at > now)
+        .where(known_to(actor))
         .order_by(ReleaseRequest.id)
     )
-    if not actor.reads_everything:
-        stmt = stmt.where(_concerns(actor))
     return list(await session.scalars(stmt))
 
 

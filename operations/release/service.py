@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from operations import acting, validation
+from operations import validation
 from operations.acting import Action
 from operations.actor import Actor
 from operations.agency.models import Agency
@@ -122,8 +122,8 @@ async def decide(
     decision is audited by `record_decision`, after an approved request has run: the audit
     head is the last lock of a transaction (operations.db), so what runs comes first."""
     command = "release approve" if approve else "release reject"
-    held = await queries.by_id(session, number, lock=True)
-    if held is None or not await _may_know(session, actor, held):
+    held = await queries.by_id(session, number, lock=True, actor=actor)
+    if held is None:  # or they may not know of it (queries.known_to): the same answer
         raise NotFound("release", f"R-{number}")
     if held.requester_id == actor.member_id:
         raise NotPermitted(command, reason="own_request", key=held.ref)
@@ -140,17 +140,6 @@ async def decide(
     if reason:
         held.reason = validation.text("reason", reason, max_length=REASON_MAX)
     return held
-
-
-async def _may_know(session: AsyncSession, actor: Actor, held: ReleaseRequest) -> bool:
-    """Whether the member may know of the request: its requester, whoever reads everything,
-    and the members of the agencies taking part (a refusal then says who may decide)."""
-    if held.requester_id == actor.member_id or actor.reads_everything:
-        return True
-    stance = await operation_service.stance(
-        session, agency_id=actor.agency_id, operation=held.operation
-    )
-    return stance != acting.Stance.NONE
 
 
 DECISIONS = {
@@ -197,6 +186,5 @@ async def expire(session: AsyncSession, *, now: datetime) -> list[ReleaseRequest
 
 
 async def pending(session: AsyncSession, *, actor: Actor, now: datetime) -> list[ReleaseRequest]:
-    """The pending requests the member asked for or could decide (everyone's for admins and
-    supervisors), oldest first."""
+    """The pending requests the member may know of (queries.known_to), oldest first."""
     return await queries.pending(session, actor, now=now)

@@ -67,28 +67,43 @@ async def ack_for(
     return found
 
 
-async def acks(session: AsyncSession, update_id: int) -> list[tuple[Ack, str | None]]:
-    """The agencies asked to acknowledge an update, with who acknowledged for each."""
+async def acks(
+    session: AsyncSession, update_ids: list[int]
+) -> dict[int, list[tuple[Ack, str | None]]]:
+    """Per update: the agencies asked to acknowledge it, with who acknowledged for each."""
+    found: dict[int, list[tuple[Ack, str | None]]] = {update_id: [] for update_id in update_ids}
+    if not update_ids:
+        return found
     rows = await session.execute(
         select(Ack, Member.display_name)
         .outerjoin(Member, Member.id == Ack.acknowledged_by_id)
-        .where(Ack.status_update_id == update_id)
+        .where(Ack.status_update_id.in_(update_ids))
     )
-    return [(ack, name) for ack, name in rows]
+    for ack, name in rows:
+        found[ack.status_update_id].append((ack, name))
+    return found
 
 
 async def deliveries(
-    session: AsyncSession, update_id: int
-) -> list[tuple[int, str, datetime | None]]:
-    """(agency, state, sent at) of every message that carried the update to a chat."""
-    rows = await session.execute(
-        select(Delivery.agency_id, Delivery.state, Delivery.sent_at).where(
-            Delivery.kind == STATUS_KIND,
-            Delivery.dedupe_key.like(f"status:{update_id}@%"),
-            Delivery.agency_id.is_not(None),
-        )
+    session: AsyncSession, operation_id: int, update_ids: list[int]
+) -> dict[int, list[tuple[int, str, datetime | None]]]:
+    """Per update of the operation: (agency, state, sent at) of every message that carried it
+    to a chat (its key: `status:ID@chat`)."""
+    found: dict[int, list[tuple[int, str, datetime | None]]] = {i: [] for i in update_ids}
+    if not update_ids:
+        return found
+    stmt = select(Delivery.dedupe_key, Delivery.agency_id, Delivery.state, Delivery.sent_at).where(
+        Delivery.kind == STATUS_KIND, Delivery.agency_id.is_not(None)
     )
-    return [(agency, state, sent) for agency, state, sent in rows if agency is not None]
+    if len(update_ids) == 1:  # one update: its keys, through the unique key's index
+        stmt = stmt.where(Delivery.dedupe_key.like(f"status:{update_ids[0]}@%"))
+    else:
+        stmt = stmt.where(Delivery.operation_id == operation_id)
+    for key, agency, state, sent in await session.execute(stmt):
+        update_id = key.partition("@")[0].removeprefix("status:")
+        if agency is not None and update_id.isdigit() and int(update_id) in found:
+            found[int(update_id)].append((agency, state, sent))
+    return found
 
 
 async def agencies(session: AsyncSession, ids: list[int]) -> dict[int, Agency]:

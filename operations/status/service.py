@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from operations import events, validation
 from operations.acting import Action
 from operations.actor import Actor
+from operations.agency.models import Agency
 from operations.audit import service as audit
 from operations.delivery.models import CANCELLED, FAILED, SENT
 from operations.enums import TLP
@@ -190,21 +191,52 @@ async def ack_report(
 async def _report(
     session: AsyncSession, operation: Operation, update: StatusUpdate, lens: Lens
 ) -> AckReport:
-    if not lens.reads_status(update.tlp):
-        return AckReport(operation, update, withheld=True)
+    [report] = await ack_reports(session, operation=operation, updates=[update], lens=lens)
+    return report
+
+
+async def ack_reports(
+    session: AsyncSession, *, operation: Operation, updates: list[StatusUpdate], lens: Lens
+) -> list[AckReport]:
+    """`ack_report` of each of the operation's `updates`, as `lens` may read them, in the
+    same order; a few queries whatever their number (an export reads them all)."""
+    readable = [u.id for u in updates if lens.reads_status(u.tlp)]
+    carried = await queries.deliveries(session, operation.id, readable)
+    acked_by = await queries.acks(session, readable)
+    ids = {agency_id for rows in carried.values() for agency_id, _, _ in rows}
+    ids |= {ack.agency_id for rows in acked_by.values() for ack, _ in rows}
+    named = await queries.agencies(session, sorted(ids))
+    reports = []
+    for update in updates:
+        if update.id not in carried:
+            reports.append(AckReport(operation, update, withheld=True))
+            continue
+        reports.append(
+            _agency_acks(operation, update, carried[update.id], acked_by[update.id], named)
+        )
+    return reports
+
+
+def _agency_acks(
+    operation: Operation,
+    update: StatusUpdate,
+    carried: list[tuple[int, str, datetime | None]],
+    acks: list[tuple[Ack, str | None]],
+    named: dict[int, Agency],
+) -> AckReport:
+    """One update's report from its deliveries and acks."""
     sent: dict[int, datetime] = {}
     failed: dict[int, int] = {}
     pending: dict[int, int] = {}
-    for agency_id, state, sent_at in await queries.deliveries(session, update.id):
+    for agency_id, state, sent_at in carried:
         if state == SENT and sent_at is not None:
             sent[agency_id] = min(sent.get(agency_id, sent_at), sent_at)
         elif state == FAILED:
             failed[agency_id] = failed.get(agency_id, 0) + 1
         elif state != CANCELLED:
             pending[agency_id] = pending.get(agency_id, 0) + 1
-    acked = {ack.agency_id: (ack, name) for ack, name in await queries.acks(session, update.id)}
+    acked = {ack.agency_id: (ack, name) for ack, name in acks}
     ids = sorted({*sent, *failed, *pending, *acked})
-    named = await queries.agencies(session, ids)
     rows = []
     for agency_id in ids:
         ack, name = acked.get(agency_id, (None, None))

@@ -21,9 +21,12 @@ from bot.reply import Tone
 from operations.audit import service as audit
 from operations.audit.models import AuditEvent
 from operations.delivery.models import Delivery
+from operations.enums import ReleaseState
+from operations.release.models import ReleaseRequest
 from operations.status.models import StatusUpdate
 from operations.task.models import Task
 from tests.bot.conftest import World
+from tests.bot.helpers import audit_actions
 from tests.conftest import Person
 
 WRITERS = 6  # identities, half of each agency of PANGEA-18
@@ -94,6 +97,60 @@ async def test_a_burst_of_writers_on_one_operation_all_get_normal_replies(
     assert len(numbers) == ADDED and len(set(numbers)) == ADDED  # numbered once each
     assert statuses == STATUSES
     assert events and verification.ok, verification
+
+
+APPROVERS = 3  # coordinators of the lead agency
+APPROVALS = 5  # release approve R-1 sent by each of them at once
+
+
+async def test_many_approvals_at_once_run_a_held_command_once(world: World) -> None:
+    """Every eligible approver presses Approve several times at once, each press its own
+    transaction: the held status runs once, is approved once, the others are told it already
+    was; nobody sees an internal error."""
+    admin = world.admin
+    assert (await admin.says("op four-eyes PANGEA-18 on")).startswith("Four eyes are on")
+    asker = await world.member("coordinator", "ES-UCO", reads="en")
+    approvers = []
+    for n in range(APPROVERS):
+        person = world.on_telegram(f"approver-{n}", f"Approver {n}")
+        out = await person.joins_with_invite_from(admin, "FR-OCLCTIC", "coordinator")
+        assert person.reply.tone == Tone.OK, out
+        await person.says("me lang en")
+        approvers.append(person)
+    out = await asker.says('status PANGEA-18 "Phase 2"')
+    assert "Held for release as R-1" in out, out
+    async with world.chat.dispatcher.sessions() as session:
+        before = await session.scalar(select(func.count()).select_from(StatusUpdate))
+        mark = await session.scalar(select(func.count()).select_from(AuditEvent))
+
+    async def approve(approver: Person) -> tuple[Tone, str]:
+        person = approver.chat.person(
+            approver.user_id,
+            approver.name,
+            platform="telegram",
+            workspace="tg",
+            chat_id=f"dm-{approver.user_id}",
+        )
+        out = await person.says("release approve R-1")
+        return person.reply.tone, out
+
+    presses = [approver for approver in approvers for _ in range(APPROVALS)]
+    results = await asyncio.gather(*(approve(approver) for approver in presses))
+    ran = [out for tone, out in results if tone == Tone.OK]
+    assert len(ran) == 1 and "R-1 approved and run" in ran[0], results
+    others = [out for tone, out in results if tone != Tone.OK]
+    assert len(others) == len(presses) - 1
+    for out in others:
+        assert out.startswith("Error: R-1 has already been approved."), out
+    async with world.chat.dispatcher.sessions() as session:
+        after = await session.scalar(select(func.count()).select_from(StatusUpdate))
+        held = await session.get(ReleaseRequest, 1)
+        verification = await audit.verify(session)
+    assert after == (before or 0) + 1  # the held status posted once
+    assert held is not None and held.state == ReleaseState.APPROVED
+    actions = await audit_actions(world.chat.dispatcher.sessions, after=mark or 0)
+    assert actions.count("release.approve") == 1 and actions.count("status.post") == 1
+    assert verification.ok, verification
 
 
 class Refused(Exception):

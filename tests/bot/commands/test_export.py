@@ -7,13 +7,23 @@ PANGEA-18 (AMBER) is led by FR-OCLCTIC with ES-UCO; US-FDA joins it as an observ
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.reply import Tone
+from bot.runtime import LOCAL_ADMIN
 from operations.audit.chain import Anchor
+from operations.delivery.models import FAILED, SENT, Delivery
+from operations.knowing import Viewer
+from operations.operation import queries as operation_queries
+from operations.operation import service as operation_service
+from operations.status import queries as status_queries
+from operations.status import service as status_service
 from tests.bot.conftest import World
 from tests.bot.helpers import audit_actions, db_state, ok, refused
 from tests.conftest import Person
 from tests.export_helpers import anchor_in, read_csv, read_pdf, verifies
+from tests.operations.factories import actor_of
 
 
 async def marked_operation(world: World) -> Person:
@@ -193,3 +203,85 @@ async def test_asked_in_a_group_it_is_still_read_as_the_person(world: World) -> 
     lead.private_chat = False
     text = (await export(lead, "export PANGEA-18 --format md")).decode()
     assert "Arrest the kingpin" in text
+
+
+async def _acked_updates(world: World, numbers: range) -> None:
+    """Status updates asking for acks, to FR-OCLCTIC's and ES-UCO's linked rooms; ES-UCO
+    acknowledges the odd ones; FR's messages are sent, ES's failed, every other RED."""
+    for agency in ("FR-OCLCTIC", "ES-UCO"):
+        room = await world.member("liaison", agency, reads="en")
+        if room.chat_id != f"room-{agency}":
+            room.chat_id, room.private_chat = f"room-{agency}", False
+            await ok(room, f"link {agency}")
+    for n in numbers:
+        red = " --tlp RED" if n % 4 == 3 else ""
+        await ok(world.admin, f'status PANGEA-18 "Update {n}" --ack{red}')
+        if n % 2 and not red:
+            await ok(world.members[("liaison", "ES-UCO")], f"ack PANGEA-18 {n}")
+    async with world.chat.dispatcher.sessions() as s:
+        for chat, values in (
+            ("room-FR-OCLCTIC", {"state": SENT, "sent_at": world.clock.now()}),
+            ("room-ES-UCO", {"state": FAILED, "last_error": "chat not found"}),
+        ):
+            await s.execute(
+                update(Delivery)
+                .where(Delivery.chat_id == chat, Delivery.kind == "status")
+                .values(**values)
+            )
+        await s.commit()
+
+
+async def _statements(engine: AsyncEngine, person: Person, line: str) -> int:
+    """How many SQL statements the command ran."""
+    seen: list[str] = []
+
+    def counted(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", counted)
+    try:
+        await export(person, line)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", counted)
+    return len(seen)
+
+
+async def test_an_export_reads_the_acknowledgements_of_all_its_updates_at_once(
+    world: World, engine: AsyncEngine
+) -> None:
+    await _acked_updates(world, range(1, 3))
+    lead = await world.member("coordinator", "FR-OCLCTIC", reads="en")
+    few = await _statements(engine, lead, "export PANGEA-18 --format md")
+    await _acked_updates(world, range(3, 21))
+    many = await _statements(engine, lead, "export PANGEA-18 --format md")
+    assert many == few, (few, many)  # 2 updates or 20: the same statements
+    text = (await export(lead, "export PANGEA-18 --format md")).decode()
+    assert "Update 20" in text
+
+
+async def test_acknowledgements_read_together_are_those_read_one_by_one(world: World) -> None:
+    await _acked_updates(world, range(1, 9))
+    async with world.chat.dispatcher.sessions() as s:
+        platform, workspace, user = LOCAL_ADMIN
+        admin = await actor_of(s, platform=platform, workspace=workspace, external_id=user)
+        operation = await operation_service.get_operation(s, actor=admin, code="PANGEA-18")
+        es = await operation_queries.participations(s, operation.id)
+        [es_uco] = [p.agency_id for p in es if p.agency.code == "ES-UCO"]
+        for viewer in (Viewer(None, admin.role), Viewer(es_uco)):  # ES-UCO's room reads no RED
+            lens = await operation_service.lens(s, viewer=viewer, operation=operation)
+            updates = [u for u, _ in await status_queries.latest(s, operation.id, limit=100)]
+            together = await status_service.ack_reports(
+                s, operation=operation, updates=updates, lens=lens
+            )
+            one_by_one = [
+                await status_service.ack_report(
+                    s, actor=admin, code="PANGEA-18", number=u.number, viewer=viewer
+                )
+                for u in updates
+            ]
+            shown = [(r.update, r.withheld, r.agencies) for r in together]
+            assert shown == [(r.update, r.withheld, r.agencies) for r in one_by_one]
+            assert any(r.withheld for r in together) == (viewer.person is None)
+            assert {a.code for r in together for a in r.agencies} == {"ES-UCO", "FR-OCLCTIC"}
+            assert any(a.failed for r in together for a in r.agencies)
+            assert any(a.acknowledged_by for r in together for a in r.agencies)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.dispatcher import Defaults
 from bot.reminders import ReminderSweeper
 from bot.reply import Reply, from_json
 from operations.delivery.models import Delivery
@@ -96,6 +97,28 @@ async def test_who_may_not_decide(world: World) -> None:
     await refused(peer, "release approve R-1", "No release request R-1.")
     await refused(asker, "release approve R-99", "No release request R-99.")
     await refused(asker, "release approve twelve", "twelve", command="release approve")
+    assert (await _request(world)).state == ReleaseState.PENDING
+
+
+async def test_only_who_may_know_a_request_learns_it_exists(world: World) -> None:
+    """Need to know: a liaison or another coordinator of a participating agency learns nothing
+    of R-1 (list, approve and reject answer as for R-99); a supervisor, who reads everything,
+    lists it but may not decide it."""
+    asker, _approver = await _four_eyes(world)
+    await ok(asker, 'status PANGEA-18 "Phase 2"', "R-1")
+    liaison = await world.member("liaison", "ES-UCO", reads="en")
+    peer = world.on_telegram("coordinator-2-es-uco", "Second coordinator of ES-UCO")
+    await peer.joins_with_invite_from(world.admin, "ES-UCO", "coordinator")
+    await ok(peer, "me lang en")
+    for person in (liaison, peer):
+        await ok(person, "release list", "Nothing is waiting")
+        for verb in ("approve", "reject"):
+            unknown = await person.says(f"release {verb} R-99")
+            assert await person.says(f"release {verb} R-1") == unknown.replace("R-99", "R-1")
+    await refused(peer, "release approve R-1", "No release request R-1.")
+    supervisor = await world.member("supervisor", "US-FDA", reads="en")
+    await ok(supervisor, "release list", "R-1")
+    await refused(supervisor, "release approve R-1", "Only", command="release approve")
     assert (await _request(world)).state == ReleaseState.PENDING
 
 
@@ -206,3 +229,29 @@ async def test_a_held_export_reaches_its_requester_alone_once_approved(world: Wo
     assert b"Raid warehouse 4" in told.attachment.data
     assert "approved by Coordinator of FR-OCLCTIC" in told.lines[0]
     assert all(reply.attachment is None for reply in await _private(world, approver))
+
+
+async def test_a_requester_with_no_language_of_their_own_is_told_in_the_configured_one(
+    world: World,
+) -> None:
+    """An admin (no agency, no `me lang`) reads the outcome of their request in the bot's
+    configured language (JOINTOPS_LANGUAGE), on approval and on expiry alike."""
+    await ok(world.admin, "op four-eyes PANGEA-18 on")
+    on_telegram = await world.admin_on_telegram()  # where the admin is told in private
+    approver = await world.member("coordinator", "FR-OCLCTIC", reads="en")
+    world.chat.dispatcher.defaults = Defaults(timezone="America/Bogota", language="es")
+    await ok(world.admin, 'status PANGEA-18 "Phase 2"', "R-1")
+    await ok(approver, "release approve R-1", "R-1 approved")
+    [approved] = await _private(world, on_telegram)
+    assert "Su solicitud R-1 fue aprobada por" in approved.lines[0]
+    await ok(world.admin, 'status PANGEA-18 "Phase 3"', "R-2")
+    sweeper = ReminderSweeper(
+        world.chat.dispatcher.sessions,
+        world.clock,
+        default_timezone="America/Bogota",
+        default_language="es",
+    )
+    world.clock.advance(timedelta(hours=25))
+    await sweeper.sweep()
+    expired = (await _private(world, on_telegram))[-1]
+    assert expired.title.startswith("Su solicitud R-2 en PANGEA-18 ha caducado"), expired.title
