@@ -23,6 +23,7 @@ from adapters.startup import DATABASE, StartupFailure, explain
 from adapters.telegram.adapter import TelegramAdapter
 from bot.commands import REGISTRY
 from bot.config import Settings, SettingsError, load_settings
+from bot.context import load_languages
 from bot.demo import DEMO_OPERATION, seed_demo
 from bot.metrics import database_answers
 from bot.parser import unmarked
@@ -128,6 +129,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
                     lease=lease,
                 )
             )
+        load_languages(runtime.dispatcher.clock.now())
         await http.start()
         for adapter in adapters:
             try:

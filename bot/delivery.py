@@ -3,17 +3,13 @@ how it failed."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
 from bot.limits import Limiter
+from bot.limits import Ready as Ready  # a sender's `ready`, decided with the limits
 from bot.reply import Reply
-
-# Asked when a message's turn has come, just before it is posted: False if it is no longer
-# wanted (cancelled while it waited), and then nothing is sent.
-Ready = Callable[[], Awaitable[bool]]
 
 # How long a sender waits for the platform's answer to one message. A slow answer is waited
 # for: giving up early would send again a message the platform may have taken. Only a send

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -48,6 +48,15 @@ PLATFORM_LIMITS: dict[str, Limits] = {
 # collection) gives the slot up and takes a new one: sent now, it would go out together with
 # every other message whose slot passed meanwhile, a burst over the limit.
 LATE = 0.03
+
+# A message's `ready` check (is it still wanted?) is asked this long before its slot, while
+# the wait runs out: its answer (a database round trip) then never stands between the slot
+# and the send, where it would make the sends uneven (late ones bunching with on-time ones).
+READY_LEAD = 0.25
+
+# Asked as a message's turn nears: False if it is no longer wanted (cancelled, or taken
+# over by another worker, while it waited), and then nothing is sent.
+Ready = Callable[[], Awaitable[bool]]
 
 
 class Slots(Protocol):
@@ -102,15 +111,18 @@ class Limiter:
         self._clock = _StoreClock()
         self._turns: dict[str, asyncio.Lock] = {}
 
-    async def acquire(self, platform: str, chat_id: str) -> None:
-        """Return when a message to this chat may be posted."""
+    async def acquire(self, platform: str, chat_id: str, *, ready: Ready | None = None) -> bool:
+        """Return when a message to this chat may be posted: True, or False when `ready`,
+        asked as the message's turn nears, says it is no longer wanted."""
         limits = self.limits.get(platform)
         if limits is None:
-            return
+            return await ready() if ready is not None else True
         group = platform == "telegram" and chat_id.startswith("-")
-        await self._take(f"{platform}:chat:{chat_id}", limits.gap(group=group))
-        if limits.overall:
-            await self._take(f"{platform}:all", limits.overall)
+        chat = f"{platform}:chat:{chat_id}"
+        if not limits.overall:
+            return await self._take(chat, limits.gap(group=group), ready)
+        await self._take(chat, limits.gap(group=group))
+        return await self._take(f"{platform}:all", limits.overall, ready)
 
     async def defer(self, platform: str, chat_id: str, seconds: float) -> None:
         """The platform said to wait `seconds` before writing to this chat again."""
@@ -126,17 +138,24 @@ class Limiter:
             self._warn(error)
             await self._local.defer(key, seconds)
 
-    async def _take(self, key: str, gap: float) -> None:
-        """Take the next slot under `key` and wait for it; a slot missed by more than LATE
-        (or half the gap, for a wide one) is given up for a new one, once."""
+    async def _take(self, key: str, gap: float, ready: Ready | None = None) -> bool:
+        """Take the next slot under `key` and wait for it, asking `ready` meanwhile; a slot
+        missed by more than LATE (or half the gap, for a wide one) is given up for a new one,
+        once. False when `ready` said no."""
         late = max(LATE, gap / 2)
         for attempt in range(2):
             at = await self._reserve(key, gap)
-            wait = at - time.monotonic()
-            if wait > 0:
-                await asyncio.sleep(wait)
+            if ready is not None:
+                await _until(at - READY_LEAD)
+                wanted, _ = await asyncio.gather(ready(), _until(at))
+                if not wanted:
+                    return False
+                ready = None
+            await _until(at)
             if attempt or time.monotonic() - at <= late:
-                return
+                return True
+
+        return True
 
     async def _reserve(self, key: str, gap: float) -> float:
         """The next slot under `key`, on this process's monotonic clock."""
@@ -160,6 +179,13 @@ class Limiter:
                 "rate-limit slots not reachable (%s): pacing this process alone meanwhile",
                 type(error).__name__,
             )
+
+
+async def _until(moment: float) -> None:
+    """Sleep until `moment` on this process's monotonic clock (at once if it has passed)."""
+    wait = moment - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
 
 
 class _StoreClock:

@@ -42,16 +42,23 @@ async def send(
     now: datetime,
     skip: Origin | None = None,
     stances: Mapping[int, Stance] | None = None,
+    subjects: frozenset[int] | None = None,
 ) -> Fanout:
     """Queue `build(reader)` for each destination; one render per (timezone, language, and how
-    the chat's agency takes part, `stances`: it decides the buttons the chat is offered)."""
+    the chat's agency takes part, `stances`: it decides the buttons the chat is offered). When
+    `subjects` is given, the buttons depend on a chat's agency only if it is one of them, so
+    every other agency's chats in the same zone and language share one render (a status to
+    236 agencies is rendered once, not 236 times)."""
     rendered: dict[tuple[str, str, Hand], str] = {}
     items: list[Outgoing] = []
     agencies: set[int] = set()
     for d in destinations:
         if skip is not None and (d.platform, d.workspace, d.chat_id) == skip:
             continue
-        hand = NO_HAND if stances is None else Hand.chat(d.agency_id, stances[d.agency_id])
+        hand = NO_HAND
+        if stances is not None:
+            own = subjects is None or d.agency_id in subjects
+            hand = Hand.chat(d.agency_id if own else None, stances[d.agency_id])
         look = (d.timezone, d.language, hand)
         if look not in rendered:
             reader = Reader(timezone=d.timezone, language=d.language, now=now, hand=hand)
@@ -156,6 +163,7 @@ async def publish(
             now=now,
             skip=skip,
             stances=taking,
+            subjects=event.subjects,
         )
         noticed = await send(
             session,
@@ -167,6 +175,7 @@ async def publish(
             now=now,
             skip=skip,
             stances=taking,
+            subjects=event.subjects,
         )
         total = Fanout(
             agencies=total.agencies + reached.agencies,

@@ -144,6 +144,13 @@ class Event:
             return self.status.tlp if self.status is not None else self.operation.tlp
         return None
 
+    @property
+    def subjects(self) -> frozenset[int]:
+        """The agencies whose chats may be offered other buttons than the rest: the
+        assignees of the tasks it carries (acting.could compares a chat's agency with them)."""
+        carried = (self.task, *self.tasks) if self.task is not None else self.tasks
+        return frozenset(t.assignee_agency_id for t in carried)
+
 
 _PENDING = "jointops.events"
 

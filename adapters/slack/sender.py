@@ -63,11 +63,11 @@ class SlackSender:
 
     async def send(self, chat_id: str, reply: Reply, *, ready: Ready | None = None) -> Sent:
         """Post every part of the reply; returns the last message's ts; raises SendFailure, or
-        Withdrawn when `ready` says no once the first part's turn has come."""
+        Withdrawn when `ready`, asked as the first part's turn nears, says no."""
         ts = ""
         for index, (text, blocks) in enumerate(messages(reply)):
-            await self.limiter.acquire(self.platform, chat_id)
-            if index == 0 and ready is not None and not await ready():
+            asked = ready if index == 0 else None
+            if not await self.limiter.acquire(self.platform, chat_id, ready=asked):
                 raise Withdrawn()
             try:
                 response = await self.client.chat_postMessage(

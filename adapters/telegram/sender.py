@@ -72,13 +72,13 @@ class TelegramSender:
         reply_to: int | None = None,
     ) -> Sent:
         """Send every part of the reply (the keyboard with the last); raises SendFailure, or
-        Withdrawn when `ready` says no once the first part's turn has come."""
+        Withdrawn when `ready`, asked as the first part's turn nears, says no."""
         rendered = render(reply)
         last: Message | None = None
         for index, text in enumerate(rendered.messages):
             final = index == len(rendered.messages) - 1
-            await self.limiter.acquire(self.platform, chat_id)
-            if index == 0 and ready is not None and not await ready():
+            asked = ready if index == 0 else None
+            if not await self.limiter.acquire(self.platform, chat_id, ready=asked):
                 raise Withdrawn()
             try:
                 last = await self.bot.send_message(

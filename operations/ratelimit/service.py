@@ -1,12 +1,13 @@
-"""Reserve sending slots, one statement each, on the database's own clock (so that replicas on
+"""Reserve sending slots, one statement for many, on the database's own clock (so that replicas on
 several hosts agree whatever their own clocks say)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Double, bindparam, case, cast, func
+from sqlalchemy import ColumnElement, Double, bindparam, case, cast, func, literal
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,13 +18,18 @@ from operations.ratelimit.models import RateSlot
 SLOTS = table(RateSlot)
 
 
-async def reserve(session: AsyncSession, *, key: str, gap: float) -> tuple[float, float]:
-    """Take the next free slot under `key` and move it on by `gap` seconds; returns when the
-    slot taken begins and when it was taken, in seconds since the epoch on the database's
-    clock."""
-    stmt = _reserve(session.get_bind().dialect.name)
-    row = (await session.execute(stmt, {"key": key, "gap": gap})).one()
-    return float(row[0]), float(row[1])
+async def reserve(
+    session: AsyncSession, asked: Sequence[tuple[str, float]]
+) -> list[tuple[float, float]]:
+    """Take the next free slot under each key and move it on by its gap in seconds, all in one
+    statement (each key at most once); returns, in the order asked, when each slot taken
+    begins and when it was taken, in seconds since the epoch on the database's clock."""
+    keys = [key for key, _ in asked]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a key is asked for twice in one reservation")
+    rows = await session.execute(_reserve(session.get_bind().dialect.name, asked))
+    taken = {key: (float(free), float(now)) for key, free, now in rows}
+    return [(taken[key][0] - gap, taken[key][1]) for key, gap in asked]
 
 
 async def defer(session: AsyncSession, *, key: str, seconds: float) -> None:
@@ -46,19 +52,17 @@ def _upsert(dialect: str) -> Any:
     return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(SLOTS)
 
 
-@cache
-def _reserve(dialect: str) -> Any:
+def _reserve(dialect: str, asked: Sequence[tuple[str, float]]) -> Any:
+    """One multi-row INSERT: the gap of a key already there is read back from the row it
+    would have inserted (`excluded`), so that every row's update is the same expression."""
     now = _now(dialect)
-    gap: ColumnElement[float] = bindparam("gap", type_=Double())
-    return (
-        _upsert(dialect)
-        .values(key=bindparam("key"), next_free=now + gap)
-        .on_conflict_do_update(
-            index_elements=[SLOTS.c.key],
-            set_={"next_free": _later(SLOTS.c.next_free, now) + gap},
-        )
-        .returning(SLOTS.c.next_free - gap, now)
+    upsert = _upsert(dialect).values(
+        [{"key": key, "next_free": now + literal(gap, Double())} for key, gap in asked]
     )
+    return upsert.on_conflict_do_update(
+        index_elements=[SLOTS.c.key],
+        set_={"next_free": _later(SLOTS.c.next_free, now) + (upsert.excluded.next_free - now)},
+    ).returning(SLOTS.c.key, SLOTS.c.next_free, now)
 
 
 @cache

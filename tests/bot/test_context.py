@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -42,3 +44,21 @@ async def test_member_is_the_actor_and_never_none(session: AsyncSession) -> None
     assert context(session, actor).member is actor
     with pytest.raises(RuntimeError):
         _ = context(session, None).member
+
+
+def test_the_languages_date_formats_are_read_at_start_not_by_the_first_command() -> None:
+    """Babel reads a locale's CLDR data on first use (160 ms for the first date written in a
+    language); `jointops run` reads all four before it serves. In a fresh interpreter: this
+    one has formatted dates already."""
+    script = (
+        "from datetime import UTC, datetime\n"
+        "from babel import localedata\n"
+        "from bot.context import load_languages\n"
+        "before = set(localedata._cache)\n"
+        "load_languages(datetime(2026, 12, 3, tzinfo=UTC))\n"
+        "print(sorted(before), sorted(localedata._cache))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    before, after = out.stdout.split("] [")
+    assert "en_GB" not in before
+    assert all(f"'{locale}'" in after for locale in ("ar", "en_GB", "es", "fr")), out.stdout

@@ -9,11 +9,13 @@ import logging
 import os
 import secrets
 import socket
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
@@ -22,7 +24,7 @@ from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
-from bot.limits import Limiter, Limits, MemorySlots, Slots
+from bot.limits import READY_LEAD, Limiter, Limits, MemorySlots, Slots
 from bot.reply import Reply
 from bot.slots import DatabaseSlots, RedisSlots
 from operations import db
@@ -137,12 +139,70 @@ async def test_a_deferred_key_waits_for_the_platform_then_moves_on(
         await two.close()
 
 
+async def test_ready_is_asked_as_the_turn_nears_so_its_answer_never_delays_the_send() -> None:
+    """`ready` (a database round trip in the worker) runs during the last READY_LEAD of the
+    wait: asked before the slot begins, its 0.2 s overlap the wait instead of standing
+    between the slot and the message, where late sends bunch with on-time ones."""
+    limiter = Limiter(MemorySlots(), {"telegram": Limits(overall=2.0, per_chat=0.0)})
+    asked: list[float] = []
+
+    async def ready() -> bool:
+        asked.append(time.monotonic())
+        await asyncio.sleep(0.2)
+        return True
+
+    start = time.monotonic()
+    assert await limiter.acquire("telegram", "1")
+    assert await limiter.acquire("telegram", "2", ready=ready)
+    returned = time.monotonic()
+    [at] = asked
+    assert start + 2.0 - READY_LEAD <= at < start + 2.0  # before its slot began
+    assert returned >= at + 0.2  # and the message waited for the answer
+
+
+async def test_a_message_no_longer_wanted_when_its_turn_nears_is_not_sent() -> None:
+    limiter = Limiter(MemorySlots(), {"slack": Limits(overall=None, per_chat=1.0)})
+
+    async def withdrawn() -> bool:
+        return False
+
+    assert not await limiter.acquire("slack", "C1", ready=withdrawn)
+    assert not await Limiter(MemorySlots(), {}).acquire("slack", "C1", ready=withdrawn)
+
+
 async def test_a_database_slot_survives_across_sessions(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     """The table, not a process, holds the slot: a new DatabaseSlots sees the last one's."""
     await DatabaseSlots(sessions).reserve("telegram:all", 100.0)
     assert 90 < await wait(DatabaseSlots(sessions), "telegram:all", 100.0) <= 100
+
+
+async def test_slots_asked_for_at_once_are_taken_together_in_one_statement(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A fan-out's first moment: 100 chats ask at once. Their slots are taken by one INSERT
+    rather than 100 transactions queueing for the pool; a key asked twice waits for the next
+    round and gets the slot after."""
+    slots = DatabaseSlots(sessions)
+    inserts: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO RATE_SLOT"):
+            inserts.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        taken = await asyncio.gather(
+            *(slots.reserve(f"telegram:chat:-{n}", 3.0) for n in range(100)),
+            slots.reserve("telegram:chat:-1", 3.0),
+        )
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert all(start == now for start, now in taken[:100])  # every chat free at once
+    start, now = taken[100]
+    assert 2.9 < start - now <= 3.0  # the same chat again: its next slot
+    assert len(inserts) == 2  # the 100 chats, then chat -1's second ask
 
 
 class Broken:

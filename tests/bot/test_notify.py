@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.reply import Tone, UserText, from_json
+from bot import notify
+from bot.context import Reader
+from bot.reply import Reply, Tone, UserText, from_json
+from operations.acting import Hand, Stance
+from operations.agency.models import Agency
+from operations.channel.service import Destination
 from operations.delivery.models import Delivery
 from tests.conftest import Chat, Person
 
@@ -179,3 +185,45 @@ async def test_the_lead_agencys_chat_may_press_the_buttons_of_a_participants_tas
     await ok(tina, "task done OP-1#1")
     done = {r.chat_id: _pressable(r) for r in (await sent(sessions))[1:]}
     assert done == {"-1": ["task reopen OP-1#1"], "-2": ["task reopen OP-1#1"]}
+
+
+async def test_agencies_a_message_offers_the_same_buttons_share_one_render(
+    admin: Person, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Five participants reading English in UTC: a message about A2's task is rendered once
+    for A2 (its buttons may differ) and once for the four others, not five times; without
+    `subjects` every agency is rendered on its own."""
+    for n in range(1, 6):
+        await ok(admin, f'agency add A{n} "Agency {n}" --country FR --tz UTC --lang en')
+    async with sessions() as s:
+        agencies = {a.code: a.id for a in await s.scalars(select(Agency))}
+    destinations = [
+        Destination("telegram", "telegram", f"-{n}", agencies[f"A{n}"], f"A{n}", "UTC", "en")
+        for n in range(1, 6)
+    ]
+    stances = {d.agency_id: Stance.PARTICIPANT for d in destinations}
+    hands: list[Hand] = []
+
+    def build(reader: Reader) -> Reply:
+        hands.append(reader.hand)
+        return Reply(title="Task A2#1 added")
+
+    for n, subjects in enumerate((frozenset({agencies["A2"]}), None)):
+        hands.clear()
+        async with sessions() as s, s.begin():
+            fanout = await notify.send(
+                s,
+                destinations=destinations,
+                build=build,
+                kind="task.added",
+                key=f"render-{n}",
+                operation_id=None,
+                now=datetime(2026, 12, 3, tzinfo=UTC),
+                stances=stances,
+                subjects=subjects,
+            )
+        assert fanout.chats == 5
+        if subjects is not None:
+            assert sorted(h.agency_id or 0 for h in hands) == [0, agencies["A2"]]
+        else:
+            assert len(hands) == 5

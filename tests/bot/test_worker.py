@@ -20,7 +20,7 @@ from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.slack.sender import SlackSender
 from adapters.telegram.sender import TelegramSender
 from bot.clock import FakeClock
-from bot.delivery import Sender
+from bot.delivery import Ready, Sender
 from bot.limits import Limiter, MemorySlots
 from bot.reply import Tone
 from bot.worker import Backoff, DeliveryWorker
@@ -290,14 +290,14 @@ class UnlinkWhileWaiting(Limiter):
         super().__init__(MemorySlots())
         self.sessions, self.chat, self.done = sessions, chat, False
 
-    async def acquire(self, platform: str, chat_id: str) -> None:
+    async def acquire(self, platform: str, chat_id: str, *, ready: Ready | None = None) -> bool:
         if (platform, chat_id) == self.chat and not self.done:
             self.done = True
             async with self.sessions() as s, s.begin():
                 workspace = "telegram" if platform == "telegram" else "T0001"
                 chats = [(platform, workspace, chat_id)]
                 await delivery_service.cancel_to_chats(s, chats=chats, reason="unlinked")
-        await super().acquire(platform, chat_id)
+        return await super().acquire(platform, chat_id, ready=ready)
 
 
 async def test_a_message_cancelled_while_the_worker_holds_it_is_not_sent(

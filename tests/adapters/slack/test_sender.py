@@ -7,7 +7,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.sandbox.fakes.slack import FakeSlack
 from adapters.slack.sender import SlackSender
-from bot.delivery import FailureKind, SendFailure, Withdrawn
+from bot.delivery import FailureKind, Ready, SendFailure, Withdrawn
 from bot.limits import Limiter, MemorySlots
 from bot.reply import Button, Item, Reply
 
@@ -27,8 +27,9 @@ class Recording(Limiter):
         self.turns: list[tuple[str, int]] = []  # (channel, messages posted before)
         self.deferred: list[tuple[str, str, float]] = []
 
-    async def acquire(self, platform: str, chat_id: str) -> None:
+    async def acquire(self, platform: str, chat_id: str, *, ready: Ready | None = None) -> bool:
         self.turns.append((chat_id, len(self.slack.messages(chat_id))))
+        return await ready() if ready is not None else True
 
     async def defer(self, platform: str, chat_id: str, seconds: float) -> None:
         self.deferred.append((platform, chat_id, seconds))

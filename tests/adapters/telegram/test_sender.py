@@ -9,7 +9,7 @@ from telegram import Bot
 
 from adapters.sandbox.fakes.telegram import FakeTelegram
 from adapters.telegram.sender import TelegramSender
-from bot.delivery import SEND_TIMEOUT, FailureKind, SendFailure, Withdrawn
+from bot.delivery import SEND_TIMEOUT, FailureKind, Ready, SendFailure, Withdrawn
 from bot.limits import Limiter, MemorySlots
 from bot.reply import Button, Reply
 from tests.adapters.telegram.conftest import TOKEN
@@ -24,8 +24,9 @@ class Recording(Limiter):
         self.turns: list[tuple[str, int]] = []  # (chat, sendMessage calls made before)
         self.deferred: list[tuple[str, str, float]] = []
 
-    async def acquire(self, platform: str, chat_id: str) -> None:
+    async def acquire(self, platform: str, chat_id: str, *, ready: Ready | None = None) -> bool:
         self.turns.append((chat_id, len(self.tg.calls_to("sendMessage"))))
+        return await ready() if ready is not None else True
 
     async def defer(self, platform: str, chat_id: str, seconds: float) -> None:
         self.deferred.append((platform, chat_id, seconds))
