@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import json
 import logging
 import os
@@ -22,8 +21,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from adapters.sandbox.fakes.slack_spec import load_spec as load_slack_spec
-from adapters.sandbox.fakes.telegram_spec import load_spec as load_telegram_spec
 from benchmarks import (
     export,
     fanout,
@@ -36,7 +33,15 @@ from benchmarks import (
     sweep,
     telegram_rt,
 )
-from benchmarks.common import DEFAULT_PG_URL, Result, Row, Sizes, machine, postgres_reachable
+from benchmarks.common import (
+    DEFAULT_PG_URL,
+    Result,
+    Row,
+    Sizes,
+    machine,
+    postgres_reachable,
+    steady,
+)
 
 NAMES = (
     "telegram",
@@ -95,19 +100,6 @@ def markdown_table(rows: list[Row]) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _cells(r)) + " |" for r in rows]
     return "\n".join(lines)
-
-
-def steady() -> None:
-    """Keep what this process holds so far (the platforms' API descriptions the fakes check
-    every call against, earlier benchmarks' leftovers) out of the garbage collector's full
-    passes. The fakes stand for Telegram's and Slack's servers, which do not pause when this
-    process does: a full pass over those descriptions stopped the fakes for 90 ms, and the
-    requests queued meanwhile were stamped together, 31 in one second that the bot had sent
-    over 1.09 s (one 429 in two replicas runs)."""
-    load_telegram_spec()
-    load_slack_spec()
-    gc.collect()
-    gc.freeze()
 
 
 async def _main(args: argparse.Namespace) -> int:

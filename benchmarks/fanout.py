@@ -81,7 +81,7 @@ async def _run(sizes: Sizes, tmp: Path, result: Result) -> None:
             {"telegram": TelegramSender(bot), "slack": SlackSender(client)},
             SystemClock(),
         )
-        stack.dispatcher.after_commit = worker.wake.set
+        stack.dispatcher.on_queued = worker.wake.set
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop))
         try:

@@ -31,6 +31,7 @@ from operations.actor import Actor
 from operations.agency.models import Agency
 from operations.audit import access
 from operations.channel import service as channel_service
+from operations.delivery import service as delivery_service
 from operations.errors import DomainError
 from operations.inbound import service as inbound_service
 from operations.knowing import NOBODY, Viewer, person
@@ -65,7 +66,10 @@ class Dispatcher:
         self.registry = registry
         self.clock = clock or SystemClock()
         self.defaults = defaults or Defaults()
-        self.after_commit: Callable[[], None] | None = None  # e.g. wake the delivery worker
+        # called after a command's commit that queued deliveries: wakes the delivery worker
+        # (not after every command: its claim reads the outbox, so read-only commands under
+        # load would keep it claiming for nothing)
+        self.on_queued: Callable[[], None] | None = None
         self.metrics = Metrics()
         self.retries = 0  # transactions run again after a transient refusal (ATTEMPTS)
 
@@ -168,8 +172,8 @@ class Dispatcher:
                     reply.items = self._subcommands(group, actor, tr)
                 await self._settle(invocation, reply)
                 return reply
-        if self.after_commit is not None:
-            self.after_commit()
+        if self.on_queued is not None and delivery_service.queued(session):
+            self.on_queued()
         return reply
 
     def _subcommands(self, name: str, actor: Actor | None, tr: Translator) -> list[Item]:

@@ -153,7 +153,7 @@ class Background:
         )
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        runtime.dispatcher.after_commit = self.worker.wake.set
+        runtime.dispatcher.on_queued = self.worker.wake.set
 
     async def _sweep(self) -> None:
         try:

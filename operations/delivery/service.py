@@ -27,6 +27,9 @@ class Outgoing:
     operation_id: int | None = None
 
 
+_QUEUED = "jointops.deliveries_queued"
+
+
 async def enqueue(session: AsyncSession, *, items: Sequence[Outgoing], now: datetime) -> int:
     """Add the deliveries whose dedupe key is new; returns how many were added."""
     seen = await queries.existing_keys(session, [i.dedupe_key for i in items])
@@ -53,7 +56,14 @@ async def enqueue(session: AsyncSession, *, items: Sequence[Outgoing], now: date
         )
     await session.flush()  # what the session holds first (the change these messages announce)
     await queries.insert_many(session, rows)
+    if rows:
+        session.info[_QUEUED] = True
     return len(rows)
+
+
+def queued(session: AsyncSession) -> bool:
+    """Whether deliveries were added in this session (its commit gives a sender work)."""
+    return bool(session.info.get(_QUEUED))
 
 
 async def claim(

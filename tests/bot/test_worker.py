@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
 
@@ -370,7 +370,7 @@ async def test_a_groups_backlog_does_not_hold_back_a_slack_channel_or_another_ch
     for n in range(10):
         await ok(operation, f'task add OP-20 "Backlog {n}" --to AG01')
     worker = DeliveryWorker(sessions, senders, clock)
-    operation.chat.dispatcher.after_commit = worker.wake.set
+    operation.chat.dispatcher.on_queued = worker.wake.set
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop, grace=0.1))
     try:
@@ -400,7 +400,7 @@ async def test_a_slow_answer_holds_back_neither_other_chats_nor_is_sent_twice(
     tg.inject_fault(method="sendMessage", kind="slow", delay=6, times=1, chat_id=slow_group)
     await ok(operation, 'task add OP-20 "Slow" --to AG01')
     worker = DeliveryWorker(sessions, senders, clock)
-    operation.chat.dispatcher.after_commit = worker.wake.set
+    operation.chat.dispatcher.on_queued = worker.wake.set
     stop = asyncio.Event()
     running = asyncio.create_task(worker.run(stop, grace=10))
     try:
@@ -475,3 +475,46 @@ async def test_two_workers_claiming_at_once_never_split_a_chats_rows(
         await other_engine.dispose()
     assert [r.chat_id for r in mine] == [chat[2]] * 3
     assert [r for r in theirs if r.chat_id == chat[2]] == []
+
+
+async def test_only_commands_that_queued_deliveries_wake_the_worker(operation: Person) -> None:
+    """A read-only command under load must not send the claimer to read the outbox."""
+    woken: list[str] = []
+    operation.chat.dispatcher.on_queued = lambda: woken.append("woken")
+    for line in ("whoami", "task list OP-20", "summary OP-20"):
+        await ok(operation, line)
+    assert woken == []
+    await ok(operation, 'task add OP-20 "Raid" --to AG02')
+    assert woken == ["woken"]
+
+
+async def test_a_stream_of_wake_ups_claims_at_most_once_per_claim_gap(
+    engine: AsyncEngine,
+    senders: dict[str, Sender],
+    sessions: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    """Every commit that queues something wakes the worker (50 a second under load); each
+    claim reads the outbox, so they are spaced by the claim gap: 60 wake-ups over about
+    0.6 s bring a handful of claims, not 60."""
+    claims: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "FROM delivery" in statement and "NOT (EXISTS" in statement:
+            claims.append(statement)
+
+    worker = DeliveryWorker(sessions, senders, clock)
+    stop = asyncio.Event()
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    running = asyncio.create_task(worker.run(stop, grace=0.1, claim_gap=0.25))
+    try:
+        started = asyncio.get_running_loop().time()
+        for _ in range(60):
+            worker.wake.set()
+            await asyncio.sleep(0.01)
+        elapsed = asyncio.get_running_loop().time() - started
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, timeout=60)  # a hang guard, not a speed target
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert 1 <= len(claims) <= elapsed / 0.25 + 2
