@@ -313,8 +313,8 @@ def machine() -> str:
 def steady() -> None:
     """Keep what this process holds so far (the platforms' API descriptions the fakes check
     every call against, an earlier benchmark's or phase's records) out of the garbage
-    collector's full passes. The fakes stand for Telegram's and Slack's servers, which do not pause when this
-    process does: a full pass over those descriptions stopped the fakes for 90 ms, and the
+    collector's full passes. The fakes stand for Telegram's and Slack's servers, which do not
+    pause when this process does: a full pass over those descriptions stopped the fakes for 90 ms, and the
     requests queued meanwhile were stamped together, 31 in one second that the bot had sent
     over 1.09 s (one 429 in two replicas runs)."""
     load_telegram_spec()

@@ -42,10 +42,9 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
     released request). A command that would be refused is answered with that refusal."""
     if command.held is None or ctx.invocation.released or not command.held(args):
         return None
-    four_eyes = await release_service.holds(ctx.session, code=str(args["code"]))
-    if four_eyes is None:
+    operation = await release_service.holds(ctx.session, code=str(args["code"]))
+    if operation is None:
         return None
-    operation_id, code, lead = four_eyes
     try:
         async with ctx.session.begin_nested():
             tried = await command.handler(ctx, args)
@@ -58,7 +57,7 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
     held = await release_service.request(
         ctx.session,
         actor=ctx.member,
-        operation_id=operation_id,
+        operation=operation,
         command=inv.text,
         account=(inv.platform, inv.workspace, inv.user_id, inv.chat_id),
         now=ctx.now,
@@ -69,13 +68,13 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
         title=_(
             "Held for release as {ref}: {code} has four eyes on.",
             ref=held.ref,
-            code=code,
+            code=operation.code,
         ),
         lines=[
             _(
                 "An admin or a coordinator of {lead} other than you approves it with "
                 "release approve {ref}; it expires at {when}. You are told the outcome.",
-                lead=lead,
+                lead=operation.lead,
                 ref=held.ref,
                 when=ctx.when(held.expires_at),
             )
@@ -86,7 +85,7 @@ async def hold(ctx: Context, command: Command, args: dict[str, Any]) -> Reply | 
         reply.lines.append(
             _(
                 "No other coordinator of {lead} can be reached in private: tell an admin.",
-                lead=lead,
+                lead=operation.lead,
             )
         )
     return reply

@@ -154,7 +154,6 @@ class Limiter:
             await _until(at)
             if attempt or time.monotonic() - at <= late:
                 return True
-
         return True
 
     async def _reserve(self, key: str, gap: float) -> float:

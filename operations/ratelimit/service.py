@@ -1,5 +1,5 @@
-"""Reserve sending slots, one statement for many, on the database's own clock (so that replicas on
-several hosts agree whatever their own clocks say)."""
+"""Reserve sending slots, one statement for many, on the database's own clock (so that
+replicas on several hosts agree whatever their own clocks say)."""
 
 from __future__ import annotations
 

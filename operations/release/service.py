@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,21 +54,29 @@ async def set_four_eyes(
     return operation
 
 
-async def holds(session: AsyncSession, *, code: str) -> tuple[int, str, str] | None:
-    """The operation named by `code` if four eyes are on in it: its id, its code and its lead
-    agency's code (plain values: a trial run rolled back expires the rows it changed)."""
+class Holding(NamedTuple):
+    """An operation with four eyes on, as plain values: a trial run rolled back expires the
+    rows it changed, so the hold must not read them again."""
+
+    operation_id: int
+    code: str
+    lead: str  # the lead agency's code
+
+
+async def holds(session: AsyncSession, *, code: str) -> Holding | None:
+    """The operation named by `code` if four eyes are on in it."""
     operation = await operation_queries.by_code(session, code.strip().upper())
     if operation is None or not operation.four_eyes:
         return None
     lead = await session.get(Agency, operation.lead_agency_id)
-    return operation.id, operation.code, lead.code if lead else ""
+    return Holding(operation.id, operation.code, lead.code if lead else "")
 
 
 async def request(
     session: AsyncSession,
     *,
     actor: Actor,
-    operation_id: int,
+    operation: Holding,
     command: str,
     account: tuple[str, str, str, str],
     now: datetime,
@@ -76,7 +85,7 @@ async def request(
     `account` is where it was asked from: (platform, workspace, user id, chat id)."""
     platform, workspace, user_id, chat_id = account
     held = ReleaseRequest(
-        operation_id=operation_id,
+        operation_id=operation.operation_id,
         command=command,
         requester_id=actor.member_id,
         platform=platform,
@@ -95,7 +104,7 @@ async def request(
         action="release.request",
         subject=f"release:{held.ref}",
         now=now,
-        details={"operation_id": operation_id, "command": command},
+        details={"operation": operation.code, "command": command},
         rows=[held],
     )
     return await _loaded(session, held.id)

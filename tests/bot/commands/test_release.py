@@ -3,6 +3,7 @@ expiry, and what each person is told."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from bot.dispatcher import Defaults
 from bot.reminders import ReminderSweeper
 from bot.reply import Reply, from_json
+from operations.audit.models import AuditEvent
 from operations.delivery.models import Delivery
 from operations.enums import ReleaseState
 from operations.release.models import ReleaseRequest
@@ -74,6 +76,11 @@ async def test_a_status_is_held_until_another_coordinator_approves(world: World)
     actions = await audit_actions(world.chat.dispatcher.sessions, after=mark)
     assert actions[0] == "release.request"
     assert actions.index("status.post") < actions.index("release.approve")  # ran, then audited
+    async with world.chat.dispatcher.sessions() as s:
+        asked = await s.scalar(select(AuditEvent).where(AuditEvent.action == "release.request"))
+    assert (
+        asked is not None and json.loads(asked.details)["operation"] == "PANGEA-18"
+    )  # read by its code
 
 
 async def test_the_requester_may_not_approve_on_any_account(world: World) -> None:
